@@ -1,0 +1,1 @@
+"""The executable Docker cookbook: helpers shared by the chapter notebooks."""

@@ -1,0 +1,158 @@
+"""Connect to a Docker Engine: the only place that builds a ``docker.DockerClient``.
+
+Where the engine is comes from, in order: the arguments, ``DOCKER_HOST`` (with
+``DOCKER_TLS_VERIFY`` / ``DOCKER_CERT_PATH`` for TCP+TLS), the current docker context,
+and last the local socket.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+import docker
+import docker.errors
+import requests.exceptions
+from docker.tls import TLSConfig
+
+from cookbook.errors import NoEngine
+
+LOCAL_SOCKET = "unix:///var/run/docker.sock"
+_clients: dict[tuple[str, str], docker.DockerClient] = {}
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Where an engine listens and how to talk to it.
+
+    Attributes:
+        url: ``unix://...`` or ``tcp://host:port``.
+        cert_path: Folder with ``ca.pem``, ``cert.pem``, ``key.pem`` for TLS, or None.
+        verify: Whether to verify the server against ``ca.pem``.
+    """
+
+    url: str
+    cert_path: str | None = None
+    verify: bool = True
+
+    @property
+    def published_host(self) -> str:
+        """The address where ports this engine publishes are reachable from here."""
+        host = urlparse(self.url).hostname if self.url.startswith(("tcp://", "https://", "http://")) else None
+        return host if host and host not in ("0.0.0.0", "localhost") else "127.0.0.1"
+
+
+def _context_endpoint() -> Endpoint | None:
+    """The endpoint of the current docker context, if it is not the default one."""
+    try:
+        from docker.context import ContextAPI
+
+        context = ContextAPI.get_current_context()
+    except Exception:  # a broken ~/.docker/config.json must not stop us from using the socket
+        return None
+    if context is None or context.name == "default":
+        return None
+    host = context.Host or LOCAL_SOCKET
+    tls = context.TLSConfig
+    cert_path = os.path.dirname(tls.cert[0]) if tls and tls.cert else None
+    return Endpoint(host, cert_path, bool(tls and tls.verify))
+
+
+def endpoint() -> Endpoint:
+    """Return where the engine should be, from the environment (no I/O to the engine)."""
+    host = os.environ.get("DOCKER_HOST", "").strip()
+    if host:
+        tls_verify = os.environ.get("DOCKER_TLS_VERIFY", "").strip() not in ("", "0")
+        cert_path = os.environ.get("DOCKER_CERT_PATH", "").strip() or None
+        if tls_verify and not cert_path:
+            cert_path = str(Path.home() / ".docker")
+        return Endpoint(host, cert_path if (tls_verify or cert_path) else None, tls_verify)
+    return _context_endpoint() or Endpoint(LOCAL_SOCKET)
+
+
+def _tls(point: Endpoint) -> TLSConfig | bool:
+    if not point.cert_path:
+        return False
+    folder = Path(point.cert_path)
+    missing = [n for n in ("ca.pem", "cert.pem", "key.pem") if not (folder / n).is_file()]
+    if missing:
+        raise NoEngine(
+            f"TLS is asked for but {folder} lacks {', '.join(missing)}.",
+            "point DOCKER_CERT_PATH at the folder with ca.pem, cert.pem and key.pem.",
+        )
+    return TLSConfig(
+        client_cert=(str(folder / "cert.pem"), str(folder / "key.pem")),
+        ca_cert=str(folder / "ca.pem"),
+        verify=point.verify,
+    )
+
+
+def client_for(point: Endpoint, timeout: int = 120) -> docker.DockerClient:
+    """Build a client for ``point`` (the API version is negotiated with the engine).
+
+    Args:
+        point: Where the engine listens.
+        timeout: Seconds an API call may take.
+
+    Raises:
+        NoEngine: TLS is asked for but the certificate files are missing.
+        docker.errors.DockerException: The engine does not answer the version query.
+    """
+    url = point.url.replace("https://", "tcp://")
+    return docker.DockerClient(base_url=url, tls=_tls(point), version="auto", timeout=timeout)
+
+
+def connect(point: Endpoint | None = None, *, fresh: bool = False) -> docker.DockerClient:
+    """Return a client for the reader's engine, cached per endpoint.
+
+    Args:
+        point: Where to connect; default: from the environment (see module docstring).
+        fresh: Build a new client even if one is cached.
+
+    Raises:
+        NoEngine: No engine answers; the message says how to start or point at one.
+    """
+    point = point or endpoint()
+    key = (point.url, point.cert_path or "")
+    if not fresh and key in _clients:
+        return _clients[key]
+    try:
+        client = client_for(point)
+        client.ping()
+    except NoEngine:
+        raise
+    except (docker.errors.DockerException, requests.exceptions.RequestException, OSError) as exc:
+        raise NoEngine(
+            f"no Docker Engine answers at {point.url} ({type(exc).__name__}).",
+            "run `make setup` (as root on Debian/Ubuntu it installs and starts dockerd), "
+            "or set DOCKER_HOST (and DOCKER_TLS_VERIFY/DOCKER_CERT_PATH) to a running engine.",
+        ) from None
+    _clients[key] = client
+    return client
+
+
+def published_host() -> str:
+    """Where ports published by the current engine are reachable from this kernel."""
+    return endpoint().published_host
+
+
+def versions(client: docker.DockerClient | None = None) -> dict[str, str]:
+    """Return the engine's version facts: engine, API, storage driver, cgroup version, OS."""
+    client = client or connect()
+    version = client.version()
+    info = client.info()
+    return {
+        "engine": str(version.get("Version", "?")),
+        "api": str(version.get("ApiVersion", "?")),
+        "min_api": str(version.get("MinAPIVersion", "?")),
+        "storage_driver": str(info.get("Driver", "?")),
+        "cgroup_version": str(info.get("CgroupVersion", "1")),
+        "cgroup_driver": str(info.get("CgroupDriver", "?")),
+        "os": str(info.get("OperatingSystem", "?")),
+        "kernel": str(info.get("KernelVersion", "?")),
+        "cpus": str(info.get("NCPU", "?")),
+        "memory_gib": f"{int(info.get('MemTotal', 0)) / 2**30:.1f}",
+        "docker_root": str(info.get("DockerRootDir", "?")),
+    }

@@ -1,0 +1,63 @@
+"""The cookbook's exceptions: one root, short messages that name the problem and the fix.
+
+Every error renders as a single line in a notebook (``_render_traceback_``), so a
+reader sees what went wrong and what to do instead of a wall of traceback.
+"""
+
+from __future__ import annotations
+
+
+class CookbookError(Exception):
+    """Root of every error the cookbook raises on purpose.
+
+    Args:
+        message: What went wrong, in one sentence.
+        fix: What the reader can do about it, in one sentence (optional).
+    """
+
+    def __init__(self, message: str, fix: str | None = None) -> None:
+        self.message = message
+        self.fix = fix
+        super().__init__(self.line())
+
+    def line(self) -> str:
+        """Return the one-line text shown to a reader."""
+        text = f"{type(self).__name__}: {self.message}"
+        return f"{text} Fix: {self.fix}" if self.fix else text
+
+    def _render_traceback_(self) -> list[str]:
+        """IPython hook: show one line instead of the traceback."""
+        return [self.line()]
+
+
+class NoEngine(CookbookError):
+    """No Docker Engine answers where we looked."""
+
+
+class ImageBuildError(CookbookError):
+    """An image recipe failed; carries the failing step and the tail of its output."""
+
+    def __init__(self, image: str, step: str, tail: str) -> None:
+        self.image = image
+        self.step = step
+        self.tail = tail
+        super().__init__(
+            f"building {image!r} failed at step: {step}\n{tail}",
+            f"read the step's output above, then run `cookbook images build {image}` again.",
+        )
+
+
+class WaitTimeout(CookbookError):
+    """A readiness wait ran out of time."""
+
+
+class BadParameter(CookbookError):
+    """A parameter (widget value, papermill parameter, CLI argument) is not acceptable."""
+
+
+class CheckFailed(CookbookError, AssertionError):
+    """A recipe's check did not hold: the recipe's outcome is not what it should be."""
+
+
+class ContainerFailed(CookbookError):
+    """The engine refused to create or start a container (busy port, bad option, ...)."""

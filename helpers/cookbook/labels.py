@@ -1,0 +1,206 @@
+"""Our label namespace, the session id, and the sweep that removes what we made.
+
+Everything the cookbook creates (containers, networks, volumes, recipe-made images,
+sandbox engines) carries :func:`for_recipe` labels. :func:`sweep` removes resources
+by those labels and never anything without them: a reader's own containers, volumes
+and networks are safe. Catalogue images carry :data:`CATALOGUE` instead of a session
+and are only removed when asked for (``cookbook clean --images``).
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import signal
+import socket
+import threading
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import docker
+import docker.errors
+
+NAMESPACE = "dev.cookbook"
+MANAGED = f"{NAMESPACE}.managed"
+SESSION = f"{NAMESPACE}.session"
+RECIPE = f"{NAMESPACE}.recipe"
+HOST = f"{NAMESPACE}.host"
+PID = f"{NAMESPACE}.pid"
+CATALOGUE = f"{NAMESPACE}.catalogue"
+IMAGE_REPO = "cookbook/"
+
+_SESSION_ID = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+_exit_sweep_installed = False
+_lock = threading.Lock()
+
+
+def session_id() -> str:
+    """Return this process's (this kernel's) session id."""
+    return _SESSION_ID
+
+
+def for_recipe(recipe: str = "adhoc", **extra: str) -> dict[str, str]:
+    """Return the labels a resource made for ``recipe`` in this session carries.
+
+    Args:
+        recipe: The recipe's short name (``publish-ports``).
+        **extra: More labels to merge in (ours win on clashes).
+    """
+    install_exit_sweep()
+    return {
+        **extra,
+        MANAGED: "true",
+        SESSION: _SESSION_ID,
+        RECIPE: recipe,
+        HOST: socket.gethostname(),
+        PID: str(os.getpid()),
+    }
+
+
+def catalogue_labels(name: str, digest: str) -> dict[str, str]:
+    """Labels of a catalogue image: kept across sessions, removed by ``clean --images``."""
+    return {MANAGED: "true", CATALOGUE: name, f"{NAMESPACE}.recipe-hash": digest}
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def is_stale(labels: dict[str, str]) -> bool:
+    """Whether a resource's session is dead: made on this host by a process that is gone."""
+    if labels.get(HOST) != socket.gethostname():
+        return False
+    try:
+        pid = int(labels.get(PID, ""))
+    except ValueError:
+        return True
+    return pid != os.getpid() and not _pid_alive(pid)
+
+
+@dataclass
+class Swept:
+    """What a sweep removed, by kind (names or short ids)."""
+
+    containers: list[str] = field(default_factory=list)
+    networks: list[str] = field(default_factory=list)
+    volumes: list[str] = field(default_factory=list)
+    images: list[str] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        """How many resources were removed."""
+        return len(self.containers) + len(self.networks) + len(self.volumes) + len(self.images)
+
+    def __str__(self) -> str:
+        parts = [f"{len(v)} {k}" for k, v in vars(self).items() if v]
+        return "removed " + ", ".join(parts) if parts else "nothing to remove"
+
+
+def _filters(session: str | None, recipe: str | None) -> dict[str, Any]:
+    wanted = [f"{MANAGED}=true"]
+    if session:
+        wanted.append(f"{SESSION}={session}")
+    if recipe:
+        wanted.append(f"{RECIPE}={recipe}")
+    return {"label": wanted}
+
+
+def _ours_image(image: Any, stale_only: bool, session: str | None, catalogue: bool) -> bool:
+    labels = image.labels or {}
+    if labels.get(SESSION):
+        if session and labels.get(SESSION) != session:
+            return False
+        return is_stale(labels) if stale_only else True
+    # Catalogue images: only with their own repository tag, so an image a reader built
+    # FROM one of ours (and so inherited its labels) is never removed.
+    return catalogue and any(tag.startswith(IMAGE_REPO) for tag in image.tags)
+
+
+def _remove(action: Callable[[], Any]) -> bool:
+    try:
+        action()
+    except docker.errors.NotFound:
+        return False
+    except docker.errors.APIError:
+        return False
+    return True
+
+
+def sweep(
+    client: docker.DockerClient,
+    *,
+    session: str | None = None,
+    recipe: str | None = None,
+    stale_only: bool = False,
+    images: bool = False,
+) -> Swept:
+    """Remove our labelled resources.
+
+    Args:
+        client: The engine to sweep.
+        session: Only this session's resources (default: every session's).
+        recipe: Only this recipe's resources.
+        stale_only: Only resources whose session's process is gone (a crashed kernel).
+        images: Also remove catalogue images (recipe-made images are always swept).
+
+    Returns:
+        What was removed.
+    """
+    swept = Swept()
+    filters = _filters(session, recipe)
+
+    def wanted(labels: dict[str, str] | None) -> bool:
+        return not stale_only or is_stale(labels or {})
+
+    for container in client.containers.list(all=True, filters=filters):
+        if wanted(container.labels) and _remove(lambda c=container: c.remove(force=True, v=True)):
+            swept.containers.append(container.name)
+    for network in client.networks.list(filters=filters):
+        if wanted(network.attrs.get("Labels")) and _remove(network.remove):
+            swept.networks.append(network.name)
+    for volume in client.volumes.list(filters=filters):
+        if wanted(volume.attrs.get("Labels")) and _remove(lambda v=volume: v.remove(force=True)):
+            swept.volumes.append(volume.name)
+    image_filters = {"label": [f"{MANAGED}=true"] + ([f"{RECIPE}={recipe}"] if recipe else [])}
+    for image in client.images.list(filters=image_filters):
+        if _ours_image(image, stale_only, session, images and not recipe and not session):
+            if _remove(lambda i=image: client.images.remove(i.id, force=True)):
+                swept.images.append((image.tags or [image.short_id])[0])
+    return swept
+
+
+def _exit_sweep() -> None:
+    from cookbook import engine  # late import: labels must not need an engine to be imported
+
+    try:
+        sweep(engine.connect(), session=_SESSION_ID)
+    except Exception:  # at exit nothing can be reported; the next start's stale sweep catches it
+        pass
+
+
+def install_exit_sweep() -> None:
+    """Make sure this session's resources are removed when the process exits.
+
+    Registers an atexit hook once, and turns SIGTERM (how Jupyter stops a kernel when
+    a polite shutdown fails) into a normal exit so that the hook runs.
+    """
+    global _exit_sweep_installed
+    with _lock:
+        if _exit_sweep_installed:
+            return
+        _exit_sweep_installed = True
+    atexit.register(_exit_sweep)
+    if threading.current_thread() is threading.main_thread():
+        if signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, None):
+            signal.signal(signal.SIGTERM, _exit_on_sigterm)
+
+
+def _exit_on_sigterm(signum: int, frame: Any) -> None:
+    raise SystemExit(128 + signum)
