@@ -1,1 +1,26 @@
-"""The executable Docker cookbook: helpers shared by the chapter notebooks."""
+"""The executable Docker cookbook: helpers shared by the chapter notebooks.
+
+A notebook needs one import line, ``import cookbook as cb``; the names below are the
+public API, each defined in the module of its concern.
+"""
+
+from cookbook import errors, images, labels, show, waits
+from cookbook.containers import remove, run, run_to_exit
+from cookbook.engine import connect, published_host
+from cookbook.recipe import Recipe
+from cookbook.session import start
+
+__all__ = [
+    "Recipe",
+    "connect",
+    "errors",
+    "images",
+    "labels",
+    "published_host",
+    "remove",
+    "run",
+    "run_to_exit",
+    "show",
+    "start",
+    "waits",
+]

@@ -99,7 +99,7 @@ class Swept:
         return len(self.containers) + len(self.networks) + len(self.volumes) + len(self.images)
 
     def __str__(self) -> str:
-        parts = [f"{len(v)} {k}" for k, v in vars(self).items() if v]
+        parts = [f"{len(v)} {k[:-1] if len(v) == 1 else k}" for k, v in vars(self).items() if v]
         return "removed " + ", ".join(parts) if parts else "nothing to remove"
 
 

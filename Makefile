@@ -1,0 +1,44 @@
+# The executable Docker cookbook. `make run` is the main job, `make test` the checks.
+# Set-up is idempotent and shared by run, test and lab.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+QUICK  ?=
+
+.PHONY: setup venv engine images run test lab notebooks clean
+
+setup: venv engine images
+
+$(BIN)/.installed: pyproject.toml
+	./scripts/host-packages.sh
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	touch $@
+
+venv: $(BIN)/.installed
+
+engine:
+	./scripts/engine.sh
+
+# The catalogue images the notebooks use; each is built once (content-hash tags).
+images: venv engine
+	$(BIN)/cookbook images build
+
+run: setup
+	$(BIN)/cookbook run --all $(if $(QUICK),--quick,)
+
+test: setup
+	$(BIN)/python -m pytest --nbval --nbval-sanitize-with tests/sanitize.cfg tests notebooks
+
+lab: setup
+	$(BIN)/cookbook lab
+
+# Re-execute the committed notebooks in place (what readers see on GitHub and Binder).
+notebooks: setup
+	for nb in notebooks/*.ipynb; do $(BIN)/papermill --cwd notebooks "$$nb" "$$nb" || exit 1; done
+
+clean:
+	-$(BIN)/cookbook clean
+	rm -rf build

@@ -1,0 +1,134 @@
+"""The ``cookbook`` command: a thin layer that parses arguments and calls the modules.
+
+Exit codes: 0 done, 1 a failure (engine, build, check), 2 bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from cookbook import config, engine, images, labels, runner
+from cookbook.errors import BadParameter, CookbookError
+
+MIN_FREE_GIB = 5.0
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    problems: list[str] = []
+    settings = config.settings()
+    print(f"image policy   : {settings.image_policy}")
+    print(f"engine address : {engine.endpoint().url}")
+    try:
+        client = engine.connect()
+    except CookbookError as exc:
+        print(exc.line())
+        return 1
+    for key, value in engine.versions(client).items():
+        print(f"{key.replace('_', ' '):<15}: {value}")
+    free = shutil.disk_usage(settings.state_dir.parent if settings.state_dir.parent.exists() else "/").free / 2**30
+    print(f"free disk      : {free:.1f} GiB")
+    if free < MIN_FREE_GIB:
+        problems.append(f"less than {MIN_FREE_GIB:g} GiB free: free some disk space (images need room).")
+    if settings.image_policy != "upstream" and shutil.which("debootstrap") is None:
+        problems.append("debootstrap is missing: apt-get install debootstrap (the base image is made with it).")
+    print("images:")
+    for row in images.status(client):
+        print(f"  {row['name']:<14} {row['built']:<4} {row['local']:<34} upstream {row['upstream']}")
+    for problem in problems:
+        print(f"problem: {problem}")
+    return 1 if problems else 0
+
+
+def _images(args: argparse.Namespace) -> int:
+    if args.action == "list":
+        for row in images.status():
+            print(f"{row['name']:<14} {row['built']:<4} {row['upstream']:<26} {row['description']}")
+        return 0
+    names = args.names or sorted(images.catalogue())
+    for name in names:
+        images.entry(name)
+    for name in names:
+        print(f"{name}: {images.ensure(name, policy=args.policy)}", flush=True)
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.all and args.chapters:
+        raise BadParameter("give chapters or --all, not both.", "drop --all, or the chapter names.")
+    outcomes = runner.run(
+        [] if args.all else args.chapters,
+        parameters=runner.parse_parameters(args.parameter),
+        quick=args.quick,
+        out=Path(args.out),
+    )
+    return 0 if all(o.ok for o in outcomes) else 1
+
+
+def _clean(args: argparse.Namespace) -> int:
+    swept = labels.sweep(engine.connect(), images=args.images)
+    print(f"cookbook clean: {swept}")
+    for kind in ("containers", "networks", "volumes", "images"):
+        for name in getattr(swept, kind):
+            print(f"  {kind[:-1]} {name}")
+    return 0
+
+
+def _lab(args: argparse.Namespace) -> int:
+    command = ["jupyter", "lab", "--ip", "127.0.0.1", "--notebook-dir", str(runner.notebooks_dir())]
+    if os.geteuid() == 0:
+        command.append("--allow-root")
+    return subprocess.call(command)
+
+
+def parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``cookbook`` command."""
+    top = argparse.ArgumentParser(prog="cookbook", description="The executable Docker cookbook.")
+    sub = top.add_subparsers(dest="command", required=True)
+    sub.add_parser("doctor", help="check the engine, images and disk").set_defaults(func=_doctor)
+
+    image = sub.add_parser("images", help="list or build the image catalogue")
+    image.add_argument("action", choices=["list", "build"])
+    image.add_argument("names", nargs="*", help="catalogue names (default: all)")
+    image.add_argument("--policy", choices=config.POLICIES, default=None, help="local, upstream or auto")
+    image.set_defaults(func=_images)
+
+    run = sub.add_parser("run", help="run chapter notebooks headless into build/")
+    run.add_argument("chapters", nargs="*", help="chapter numbers or names")
+    run.add_argument("--all", action="store_true", help="run every chapter")
+    run.add_argument("-p", "--parameter", action="append", default=[], metavar="NAME=VALUE")
+    run.add_argument("--quick", action="store_true", help="small sizes, few repetitions")
+    run.add_argument("--out", default="build", help="output folder (default: build)")
+    run.set_defaults(func=_run)
+
+    clean = sub.add_parser("clean", help="remove everything the cookbook made (and nothing else)")
+    clean.add_argument("--images", action="store_true", help="also remove the image catalogue")
+    clean.set_defaults(func=_clean)
+
+    sub.add_parser("lab", help="open the notebooks in JupyterLab").set_defaults(func=_lab)
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    args = parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except BadParameter as exc:
+        print(exc.line(), file=sys.stderr)
+        return 2
+    except CookbookError as exc:
+        print(exc.line(), file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted; `cookbook clean` removes what was left.", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,115 @@
+"""A recipe's scope in a notebook: its label, its checks, and its cleanup.
+
+A notebook recipe makes a :class:`Recipe`, starts what it needs through it (so every
+resource carries the recipe's label), asserts its outcome with :meth:`Recipe.check`,
+and ends with :meth:`Recipe.close`, which removes everything the recipe made.
+Checks are also appended to the run report when ``COOKBOOK_REPORT`` is set.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+import docker
+
+from cookbook import config, containers, engine, labels
+from cookbook.errors import BadParameter, CheckFailed
+
+
+class Said(str):
+    """A line of text that a notebook shows without quotes (a cell's last expression)."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+@dataclass
+class Recipe:
+    """One recipe of a chapter.
+
+    Attributes:
+        name: Short name used in labels and in the report (``publish-ports``).
+        title: The recipe's title as the chapter shows it.
+        client: The engine the recipe runs on.
+    """
+
+    name: str
+    title: str = ""
+    client: docker.DockerClient = field(default_factory=engine.connect)
+    started: float = field(default_factory=time.monotonic)
+    checks: list[tuple[str, bool]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.name or not all(ch.isalnum() or ch in "-_." for ch in self.name):
+            raise BadParameter(f"recipe name {self.name!r} is not a label value.", "use letters, digits and '-'.")
+
+    @property
+    def labels(self) -> dict[str, str]:
+        """The labels of everything this recipe creates."""
+        return labels.for_recipe(self.name)
+
+    def run(self, image: str, command: str | Sequence[str] | None = None, **settings: Any) -> containers.ManagedContainer:
+        """Start a container for this recipe (see :func:`cookbook.containers.run`)."""
+        return containers.run(image, command, recipe=self.name, client=self.client, **settings)
+
+    def run_to_exit(self, image: str, command: str | Sequence[str] | None = None, **settings: Any) -> containers.Finished:
+        """Run a container of this recipe to its end (see :func:`cookbook.containers.run_to_exit`)."""
+        return containers.run_to_exit(image, command, recipe=self.name, client=self.client, **settings)
+
+    def network(self, name: str, **options: Any) -> Any:
+        """Create a labelled user-defined network for this recipe."""
+        return self.client.networks.create(name, labels=self.labels, **options)
+
+    def volume(self, name: str | None = None, **options: Any) -> Any:
+        """Create a labelled named volume for this recipe."""
+        return self.client.volumes.create(name=name, labels=self.labels, **options)
+
+    def check(self, passed: bool, claim: str) -> Said:
+        """Assert the recipe's outcome.
+
+        Args:
+            passed: Whether the outcome holds.
+            claim: What holds when it passes, in a few words ("the port answers HTTP 200").
+
+        Returns:
+            One line saying the check passed (a cell's last expression shows it).
+
+        Raises:
+            CheckFailed: ``passed`` is false. The failure is reported first.
+        """
+        passed = bool(passed)
+        self.checks.append((claim, passed))
+        self._report(claim, passed)
+        if not passed:
+            raise CheckFailed(f"[{self.name}] expected: {claim}.", "read the output of the cells above.")
+        return Said(f"✔ check passed: {claim}")
+
+    def _report(self, claim: str, passed: bool) -> None:
+        settings = config.settings()
+        if settings.report is None:
+            return
+        settings.report.parent.mkdir(parents=True, exist_ok=True)
+        row = {
+            "notebook": settings.notebook,
+            "recipe": self.name,
+            "title": self.title,
+            "check": claim,
+            "passed": passed,
+            "seconds": round(time.monotonic() - self.started, 2),
+        }
+        with settings.report.open("a") as out:
+            out.write(json.dumps(row) + "\n")
+
+    def close(self) -> Said:
+        """Remove everything this recipe created in this session; say what was removed."""
+        swept = labels.sweep(self.client, session=labels.session_id(), recipe=self.name)
+        return Said(f"cleaned up {self.name}: {swept}")
+
+    def __enter__(self) -> "Recipe":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,192 @@
+"""The main job: execute chapter notebooks headless with papermill into ``build/``.
+
+For each notebook: an executed copy, an HTML rendering, and rows in
+``build/summary.csv`` (notebook, recipe, check, passed, seconds) taken from the checks
+the recipes report while they run.
+"""
+
+from __future__ import annotations
+
+import ast
+import csv
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+from cookbook import config
+from cookbook.errors import BadParameter, CookbookError
+
+
+def notebooks_dir() -> Path:
+    """The folder of the chapter notebooks."""
+    return config.project_root() / "notebooks"
+
+
+def chapters() -> dict[str, Path]:
+    """Every notebook by its stem (``04-networking-and-data``)."""
+    return {path.stem: path for path in sorted(notebooks_dir().glob("[0-9][0-9]-*.ipynb"))}
+
+
+def resolve(names: Iterable[str]) -> list[Path]:
+    """Turn chapter names (``4``, ``04``, ``networking``, a stem) into notebook paths.
+
+    Raises:
+        BadParameter: A name matches no notebook, or more than one.
+    """
+    known = chapters()
+    paths = []
+    for name in names:
+        key = name.strip().lower().removesuffix(".ipynb")
+        if key.isdigit():
+            key = f"{int(key):02d}-"
+        found = [s for s in known if key and (s == key or s.startswith(key) or key in s.split("-", 1)[-1])]
+        if len(found) != 1:
+            raise BadParameter(
+                f"chapter {name!r} {'is ambiguous' if found else 'is not one of ours'}.",
+                f"name one of: {', '.join(known)} (or its number).",
+            )
+        paths.append(known[found[0]])
+    return paths
+
+
+def parse_parameters(pairs: Iterable[str]) -> dict[str, Any]:
+    """Parse ``NAME=VALUE`` pairs; values are Python literals or else plain strings.
+
+    Raises:
+        BadParameter: A pair has no ``=`` or an empty name.
+    """
+    parsed: dict[str, Any] = {}
+    for pair in pairs:
+        name, sep, raw = pair.partition("=")
+        if not sep or not name.strip().isidentifier():
+            raise BadParameter(f"parameter {pair!r} is not NAME=VALUE.", "write it as -p pairs=5 or -p quick=True.")
+        try:
+            parsed[name.strip()] = ast.literal_eval(raw)
+        except (ValueError, SyntaxError):
+            parsed[name.strip()] = raw
+    return parsed
+
+
+def check_parameters(path: Path, parameters: dict[str, Any]) -> None:
+    """Make sure each parameter exists in the notebook's ``parameters`` cell, with a fitting type.
+
+    Raises:
+        BadParameter: Unknown name (the message lists the known ones) or a value of the wrong type.
+    """
+    import papermill
+
+    declared = papermill.inspect_notebook(str(path))
+    for name, value in parameters.items():
+        if name not in declared:
+            raise BadParameter(
+                f"{path.stem} has no parameter {name!r}.", f"use one of: {', '.join(sorted(declared)) or 'none'}."
+            )
+        default = declared[name].get("default", "")
+        try:
+            kind = type(ast.literal_eval(default))
+        except (ValueError, SyntaxError):
+            continue
+        if kind is float and isinstance(value, int):
+            continue
+        if kind is not type(value) and default != "None":
+            raise BadParameter(
+                f"parameter {name}={value!r} should be a {kind.__name__} (default {default}).",
+                f"give {name} a {kind.__name__} value.",
+            )
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How one notebook's run went."""
+
+    notebook: str
+    ok: bool
+    seconds: float
+    error: str = ""
+
+
+def execute(path: Path, out: Path, parameters: dict[str, Any], quick: bool, report: Path) -> Outcome:
+    """Run one notebook with papermill, then render it to HTML next to the executed copy."""
+    import papermill
+
+    out.mkdir(parents=True, exist_ok=True)
+    target = out / path.name
+    env = {"COOKBOOK_REPORT": str(report), "COOKBOOK_NOTEBOOK": path.stem, "COOKBOOK_QUICK": "1" if quick else ""}
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    started = time.monotonic()
+    error = ""
+    try:
+        papermill.execute_notebook(
+            str(path),
+            str(target),
+            parameters={"quick": quick, **parameters},
+            cwd=str(path.parent),
+            progress_bar=sys.stderr.isatty(),
+            kernel_name="python3",
+        )
+    except papermill.PapermillExecutionError as exc:
+        error = f"cell {exc.exec_count}: {exc.ename}: {exc.evalue}".splitlines()[0]
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    seconds = time.monotonic() - started
+    if target.exists():
+        render_html(target)
+    return Outcome(path.stem, not error, seconds, error)
+
+
+def render_html(notebook: Path) -> Path:
+    """Write ``notebook`` as HTML beside it and return the HTML path."""
+    import nbconvert
+    import nbformat
+
+    body, _ = nbconvert.HTMLExporter().from_notebook_node(nbformat.read(str(notebook), as_version=4))
+    html = notebook.with_suffix(".html")
+    html.write_text(body)
+    return html
+
+
+def write_summary(report: Path, summary: Path) -> list[dict[str, Any]]:
+    """Turn the JSON-lines check report into ``summary.csv``; return its rows."""
+    rows = [json.loads(line) for line in report.read_text().splitlines() if line.strip()] if report.exists() else []
+    with summary.open("w", newline="") as out:
+        writer = csv.DictWriter(out, fieldnames=["notebook", "recipe", "title", "check", "passed", "seconds"])
+        writer.writeheader()
+        writer.writerows(rows)
+    return rows
+
+
+def run(names: Iterable[str], *, parameters: dict[str, Any], quick: bool, out: Path) -> list[Outcome]:
+    """Execute the named chapters (all when ``names`` is empty) into ``out``.
+
+    Raises:
+        BadParameter: Unknown chapter or parameter (checked before anything runs).
+        CookbookError: No notebook to run.
+    """
+    paths = resolve(names) if names else list(chapters().values())
+    if not paths:
+        raise CookbookError("there are no notebooks to run.", f"run from a checkout that has {notebooks_dir()}.")
+    for path in paths:
+        check_parameters(path, parameters)
+    out.mkdir(parents=True, exist_ok=True)
+    report = out / "checks.jsonl"
+    report.unlink(missing_ok=True)
+    outcomes = []
+    for index, path in enumerate(paths, 1):
+        print(f"[{index}/{len(paths)}] {path.stem} ...", flush=True)
+        outcome = execute(path, out, parameters, quick, report)
+        state = "ok" if outcome.ok else f"FAILED ({outcome.error})"
+        print(f"[{index}/{len(paths)}] {path.stem}: {state} in {outcome.seconds:.1f} s", flush=True)
+        outcomes.append(outcome)
+    rows = write_summary(report, out / "summary.csv")
+    passed = sum(1 for row in rows if row["passed"])
+    print(f"{passed} of {len(rows)} checks passed; results in {out}/summary.csv", flush=True)
+    return outcomes

@@ -1,0 +1,64 @@
+"""The CLI and the runner reject bad input with exit code 2 before anything runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cookbook import cli, runner
+from cookbook.errors import BadParameter
+
+
+def test_chapter_names_resolve() -> None:
+    start = runner.resolve(["0"])[0]
+    assert start.name == "00-start-here.ipynb"
+    assert runner.resolve(["start-here"]) == [start]
+    assert runner.resolve(["00-start-here.ipynb"]) == [start]
+
+
+@pytest.mark.parametrize("name", ["9", "chapter-nine", ""])
+def test_unknown_chapter(name: str) -> None:
+    with pytest.raises(BadParameter, match="chapter"):
+        runner.resolve([name])
+
+
+def test_parameters_are_literals_or_strings() -> None:
+    assert runner.parse_parameters(["pairs=5", "quick=True", "name=web", "ratio=0.5"]) == {
+        "pairs": 5,
+        "quick": True,
+        "name": "web",
+        "ratio": 0.5,
+    }
+    for bad in ("pairs", "=5", "two words=1"):
+        with pytest.raises(BadParameter):
+            runner.parse_parameters([bad])
+
+
+def test_parameters_are_checked_against_the_notebook() -> None:
+    start = runner.resolve(["0"])[0]
+    runner.check_parameters(start, {"quick": False, "greeting": "hi"})
+    with pytest.raises(BadParameter, match="no parameter 'speed'"):
+        runner.check_parameters(start, {"speed": 3})
+    with pytest.raises(BadParameter, match="should be a bool"):
+        runner.check_parameters(start, {"quick": "yes please"})
+
+
+def test_cli_bad_input_exits_2(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    ran: list[object] = []
+    monkeypatch.setattr(runner, "execute", lambda *a, **k: ran.append(a))
+    assert cli.main(["run", "42"]) == 2
+    assert cli.main(["run", "0", "-p", "nope=1"]) == 2
+    assert cli.main(["run", "0", "--all"]) == 2
+    assert cli.main(["images", "build", "no-such-image"]) == 2
+    assert ran == []
+    err = capsys.readouterr().err
+    assert err.count("\n") == 4 and "BadParameter" in err
+
+
+def test_summary_from_report(tmp_path: Path) -> None:
+    report = tmp_path / "checks.jsonl"
+    report.write_text('{"notebook": "n", "recipe": "r", "title": "t", "check": "c", "passed": true, "seconds": 1.0}\n')
+    rows = runner.write_summary(report, tmp_path / "summary.csv")
+    assert rows[0]["passed"] is True
+    assert (tmp_path / "summary.csv").read_text().splitlines()[0] == "notebook,recipe,title,check,passed,seconds"

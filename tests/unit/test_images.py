@@ -1,0 +1,57 @@
+"""The catalogue: entries, recipe hashes, unknown names, the host's mirror."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from cookbook import images
+from cookbook.errors import BadParameter
+
+
+def test_every_entry_has_an_upstream_and_a_recipe() -> None:
+    for name, item in images.catalogue().items():
+        assert item.description, name
+        if item.base:
+            assert (item.folder / "Dockerfile").is_file(), name
+            assert item.base in images.catalogue(), f"{name} builds on unknown {item.base}"
+            assert "ARG BASE" in (item.folder / "Dockerfile").read_text(), name
+        else:
+            assert item.suite, f"{name} needs a Debian suite for debootstrap"
+
+
+def test_the_issue_images_are_catalogued() -> None:
+    for name in ("debian", "busybox", "mariadb", "wordpress", "registry", "bench", "dind"):
+        assert name in images.catalogue()
+
+
+def test_unknown_name_lists_known_names() -> None:
+    with pytest.raises(BadParameter) as caught:
+        images.entry("mysqll")
+    assert "busybox" in caught.value.line()
+
+
+def test_hash_follows_recipe_and_base(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    data = tmp_path / "data" / "images"
+    for name in ("debian", "busybox"):
+        shutil.copytree(images.images_dir() / name, data / name)
+    monkeypatch.setattr(images, "images_dir", lambda: data)
+    before = images.recipe_hash("busybox")
+    assert images.recipe_hash("busybox") == before
+    (data / "debian" / "image.toml").write_text((data / "debian" / "image.toml").read_text() + "\n# changed\n")
+    images._load.cache_clear()
+    assert images.recipe_hash("busybox") != before
+    assert images.local_reference("busybox").startswith("cookbook/busybox:")
+    images._load.cache_clear()
+
+
+def test_bad_policy_is_refused() -> None:
+    with pytest.raises(BadParameter, match="policy"):
+        images.ensure("busybox", policy="whenever", client=object())  # type: ignore[arg-type]
+
+
+def test_host_mirror_reads_deb822(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COOKBOOK_DEBIAN_MIRROR", "http://mirror.example/debian")
+    assert images.host_mirror() == "http://mirror.example/debian"

@@ -1,0 +1,76 @@
+"""The sweep removes what carries our labels, and nothing else."""
+
+from __future__ import annotations
+
+import os
+import socket
+
+from cookbook import labels
+from tests.unit.fakes import FakeClient
+
+
+def dead_session_labels() -> dict[str, str]:
+    stale = labels.for_recipe("old")
+    stale[labels.SESSION] = "99999999-deadbeef"
+    stale[labels.PID] = "99999999"  # above the kernel's pid limit: never alive
+    return stale
+
+
+def test_for_recipe_carries_session_and_recipe() -> None:
+    made = labels.for_recipe("publish-ports", mine="x")
+    assert made[labels.MANAGED] == "true"
+    assert made[labels.SESSION] == labels.session_id()
+    assert made[labels.RECIPE] == "publish-ports"
+    assert made[labels.PID] == str(os.getpid())
+    assert made["mine"] == "x"
+
+
+def test_sweep_spares_unlabelled_resources() -> None:
+    client = FakeClient()
+    mine = labels.for_recipe("r")
+    ours = [client.containers.add("ours", mine), client.networks.add("ournet", mine), client.volumes.add("ourvol", mine)]
+    theirs = [client.containers.add("user"), client.networks.add("usernet"), client.volumes.add("uservol")]
+    swept = labels.sweep(client)
+    assert all(r.removed for r in ours)
+    assert not any(r.removed for r in theirs)
+    assert swept.total == 3
+
+
+def test_sweep_by_recipe_only_touches_that_recipe() -> None:
+    client = FakeClient()
+    a = client.containers.add("a", labels.for_recipe("a"))
+    b = client.containers.add("b", labels.for_recipe("b"))
+    labels.sweep(client, session=labels.session_id(), recipe="a")
+    assert a.removed and not b.removed
+
+
+def test_stale_sweep_removes_dead_sessions_only() -> None:
+    client = FakeClient()
+    dead = client.containers.add("dead", dead_session_labels())
+    alive = client.containers.add("alive", labels.for_recipe("now"))
+    other_host = dead_session_labels()
+    other_host[labels.HOST] = socket.gethostname() + "-elsewhere"
+    remote = client.containers.add("remote", other_host)
+    labels.sweep(client, stale_only=True)
+    assert dead.removed
+    assert not alive.removed
+    assert not remote.removed
+
+
+def test_catalogue_images_stay_unless_asked() -> None:
+    client = FakeClient()
+    catalogue = client.images.add("cat", labels.catalogue_labels("busybox", "abc"), tags=["cookbook/busybox:abc"])
+    inherited = client.images.add("user-image", labels.catalogue_labels("busybox", "abc"), tags=["me/app:1"])
+    recipe_made = client.images.add("made", labels.for_recipe("commit"), tags=["committed:1"])
+    labels.sweep(client)
+    assert recipe_made.removed
+    assert not catalogue.removed
+    labels.sweep(client, images=True)
+    assert catalogue.removed
+    assert not inherited.removed
+
+
+def test_swept_reads_well() -> None:
+    swept = labels.Swept(containers=["a"], volumes=["v1", "v2"])
+    assert str(swept) == "removed 1 container, 2 volumes"
+    assert str(labels.Swept()) == "nothing to remove"
