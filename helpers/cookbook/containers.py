@@ -88,30 +88,43 @@ def run(
         client: The engine (default: :func:`cookbook.engine.connect`).
 
     Returns:
-        The running container; use it in a ``with`` block to remove it afterwards.
+        The running container (attributes fresh); use it in a ``with`` block to remove it afterwards.
 
     Raises:
         ContainerFailed: The engine refused to create or start it (nothing is left).
         WaitTimeout: It did not become ready in time (it is removed).
     """
-    client = client or engine.connect()
-    extra = dict(options or {})
-    merged_labels = labels.for_recipe(recipe, **dict(extra.pop("labels", None) or {}))
     create_args: dict[str, Any] = {
         "command": command,
         "name": name,
-        "labels": merged_labels,
         "ports": publish(ports),
         "volumes": volumes,
         "environment": environment,
-        **extra,
+        **_network_args(network),
+        **dict(options or {}),
     }
-    if network and network.startswith("container:"):
-        create_args["network_mode"] = network
-    elif network in ("host", "none", "bridge"):
-        create_args["network_mode"] = network
-    elif network:
-        create_args["network"] = network
+    container = _start(image, recipe, create_args, client or engine.connect())
+    try:
+        if wait is not None:
+            waits.wait_for(container, wait, timeout)
+        container.reload()
+    except BaseException:
+        remove(container)
+        raise
+    return container
+
+
+def _network_args(network: str | None) -> dict[str, str]:
+    if not network:
+        return {}
+    if network in ("host", "none", "bridge") or network.startswith("container:"):
+        return {"network_mode": network}
+    return {"network": network}
+
+
+def _start(image: str, recipe: str, create_args: dict[str, Any], client: docker.DockerClient) -> ManagedContainer:
+    """Create and start a labelled container; remove it if the start fails."""
+    create_args["labels"] = labels.for_recipe(recipe, **dict(create_args.get("labels") or {}))
     reference = images.ensure(image, client=client) if images.is_catalogued(image) else image
     try:
         created = client.containers.create(reference, **{k: v for k, v in create_args.items() if v is not None})
@@ -125,9 +138,6 @@ def run(
     container = ManagedContainer(attrs=created.attrs, client=client, collection=client.containers)
     try:
         container.start()
-        if wait is not None:
-            waits.wait_for(container, wait, timeout)
-        container.reload()
     except docker.errors.APIError as exc:
         remove(container)
         raise ContainerFailed(f"the engine could not start {container.name}: {_explain(exc)}.") from None
@@ -160,20 +170,22 @@ def run_to_exit(
     command: str | Sequence[str] | None = None,
     *,
     recipe: str = "adhoc",
+    volumes: Mapping[str, Mapping[str, str]] | Sequence[str] | None = None,
+    environment: Mapping[str, str] | Sequence[str] | None = None,
+    network: str | None = None,
     timeout: float | None = None,
     options: Mapping[str, Any] | None = None,
     client: docker.DockerClient | None = None,
-    **settings: Any,
 ) -> Finished:
     """Run a labelled container until its command ends, collect its output, remove it.
 
-    The ``docker run --rm IMAGE COMMAND`` of the book. Keyword arguments are those of
-    :func:`run` (``volumes``, ``environment``, ``network``, ...).
+    The ``docker run --rm IMAGE COMMAND`` of the book; arguments as for :func:`run`.
 
     Raises:
         ContainerFailed: The engine refused to create or start it.
     """
-    container = run(image, command, recipe=recipe, options=options, client=client, **settings)
+    create_args = {"command": command, "volumes": volumes, "environment": environment, **_network_args(network)}
+    container = _start(image, recipe, {**create_args, **dict(options or {})}, client or engine.connect())
     try:
         status = container.wait(timeout=timeout or config.settings().wait_timeout)
         output = container.logs().decode(errors="replace")

@@ -59,8 +59,12 @@ def for_recipe(recipe: str = "adhoc", **extra: str) -> dict[str, str]:
 
 
 def catalogue_labels(name: str, digest: str) -> dict[str, str]:
-    """Labels of a catalogue image: kept across sessions, removed by ``clean --images``."""
-    return {MANAGED: "true", CATALOGUE: name, f"{NAMESPACE}.recipe-hash": digest}
+    """Labels of a catalogue image: kept across sessions, removed by ``clean --images``.
+
+    They carry no :data:`MANAGED` label on purpose: containers inherit their image's
+    labels, and a reader's own container made from one of our images is not ours.
+    """
+    return {CATALOGUE: name, f"{NAMESPACE}.recipe-hash": digest}
 
 
 def _pid_alive(pid: int) -> bool:
@@ -104,7 +108,7 @@ class Swept:
 
 
 def _filters(session: str | None, recipe: str | None) -> dict[str, Any]:
-    wanted = [f"{MANAGED}=true"]
+    wanted = [f"{MANAGED}=true", SESSION]
     if session:
         wanted.append(f"{SESSION}={session}")
     if recipe:
@@ -114,7 +118,7 @@ def _filters(session: str | None, recipe: str | None) -> dict[str, Any]:
 
 def _ours_image(image: Any, stale_only: bool, session: str | None, catalogue: bool) -> bool:
     labels = image.labels or {}
-    if labels.get(SESSION):
+    if labels.get(SESSION) and labels.get(MANAGED) == "true":
         if session and labels.get(SESSION) != session:
             return False
         return is_stale(labels) if stale_only else True
@@ -168,8 +172,10 @@ def sweep(
     for volume in client.volumes.list(filters=filters):
         if wanted(volume.attrs.get("Labels")) and _remove(lambda v=volume: v.remove(force=True)):
             swept.volumes.append(volume.name)
-    image_filters = {"label": [f"{MANAGED}=true"] + ([f"{RECIPE}={recipe}"] if recipe else [])}
-    for image in client.images.list(filters=image_filters):
+    candidates = {i.id: i for i in client.images.list(filters=_filters(session, recipe))}
+    if images and not recipe and not session:
+        candidates.update({i.id: i for i in client.images.list(filters={"label": [CATALOGUE]})})
+    for image in candidates.values():
         if _ours_image(image, stale_only, session, images and not recipe and not session):
             if _remove(lambda i=image: client.images.remove(i.id, force=True)):
                 swept.images.append((image.tags or [image.short_id])[0])

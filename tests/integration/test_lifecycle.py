@@ -1,0 +1,109 @@
+"""Containers are labelled, waited for and always removed; clean spares what is not ours."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import uuid
+
+import docker
+import pytest
+
+from cookbook import containers, images, labels, waits
+from cookbook.errors import ContainerFailed, WaitTimeout
+
+pytestmark = pytest.mark.usefixtures("leaves_nothing")
+
+
+def test_run_labels_and_context_manager_removes(client: docker.DockerClient) -> None:
+    with containers.run("busybox", "sleep 60", recipe="it-lifecycle") as box:
+        assert box.status == "running"
+        assert box.labels[labels.SESSION] == labels.session_id()
+        assert box.labels[labels.RECIPE] == "it-lifecycle"
+    with pytest.raises(docker.errors.NotFound):
+        client.containers.get(box.id)
+
+
+def test_run_to_exit_collects_output_and_status() -> None:
+    done = containers.run_to_exit("busybox", ["sh", "-c", "echo out; echo err >&2; exit 3"], recipe="it-exit")
+    assert done.exit_code == 3 and not done.ok
+    assert "out" in done.output and "err" in done.output
+
+
+@pytest.mark.parametrize(
+    "strategy",
+    [waits.LogLine("listening"), waits.TcpPort(80), waits.HttpStatus(80, "/index.html"), waits.ExecOk(["test", "-f", "/www/index.html"])],
+)
+def test_strategies_wait_until_ready(strategy: waits.Strategy) -> None:
+    script = "sleep 1; mkdir /www; echo hi > /www/index.html; echo listening; httpd -f -p 80 -h /www"
+    with containers.run("busybox", ["sh", "-c", script], ports={80: None}, wait=strategy, recipe="it-wait") as web:
+        host, port = waits.host_port(web, 80)
+        assert host == "127.0.0.1"
+        with socket.create_connection((host, port), timeout=5):
+            pass
+
+
+def test_failed_wait_removes_the_container(client: docker.DockerClient) -> None:
+    with pytest.raises(WaitTimeout, match="exited"):
+        containers.run("busybox", ["sh", "-c", "echo boom; exit 1"], wait=waits.LogLine("never"), recipe="it-fail")
+    assert not client.containers.list(all=True, filters={"label": f"{labels.RECIPE}=it-fail"})
+
+
+def test_busy_port_is_one_clear_error_and_nothing_is_left(client: docker.DockerClient) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(ContainerFailed, match="already in use|already allocated"):
+            containers.run("busybox", "sleep 60", ports={80: port}, recipe="it-busy")
+    assert not client.containers.list(all=True, filters={"label": f"{labels.RECIPE}=it-busy"})
+
+
+def test_clean_spares_decoys_and_removes_ours(client: docker.DockerClient, tmp_path: object) -> None:
+    tag = uuid.uuid4().hex[:6]
+    busybox = images.ensure("busybox")
+    decoys = [
+        client.containers.create(busybox, "sleep 60", name=f"decoy-{tag}"),
+        client.networks.create(f"decoy-{tag}"),
+        client.volumes.create(f"decoy-{tag}"),
+    ]
+    try:
+        mine = labels.for_recipe("it-clean")
+        client.containers.create(busybox, "sleep 60", labels=mine)
+        client.networks.create(f"ours-{tag}", labels=mine)
+        client.volumes.create(f"ours-{tag}", labels=mine)
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+        done = subprocess.run([sys.executable, "-m", "cookbook.cli", "clean"], capture_output=True, text=True, env=env)
+        assert done.returncode == 0, done.stderr
+        assert "removed" in done.stdout
+        for decoy in decoys:
+            decoy.reload()  # raises NotFound if clean removed it
+        assert not client.containers.list(all=True, filters={"label": f"{labels.RECIPE}=it-clean"})
+        assert not client.networks.list(names=[f"ours-{tag}"])
+    finally:
+        decoys[0].remove(force=True)
+        decoys[1].remove()
+        decoys[2].remove()
+
+
+def test_crashed_session_is_swept_at_next_start(client: docker.DockerClient) -> None:
+    code = "import cookbook as cb, os; cb.start(); c = cb.run('busybox', 'sleep 300', recipe='it-crash'); print(c.id, flush=True); os._exit(9)"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    crashed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert crashed.returncode == 9, crashed.stderr
+    left = client.containers.get(crashed.stdout.split()[0])
+    assert left.labels[labels.RECIPE] == "it-crash"
+    restart = subprocess.run([sys.executable, "-c", "import cookbook as cb; print(cb.start().swept)"], capture_output=True, text=True, env=env)
+    assert restart.returncode == 0, restart.stderr
+    with pytest.raises(docker.errors.NotFound):
+        client.containers.get(left.id)
+
+
+def test_ensure_does_not_rebuild(client: docker.DockerClient) -> None:
+    first = images.ensure("busybox")
+    identity = client.images.get(first).id
+    assert images.ensure("busybox") == first
+    assert client.images.get(first).id == identity
+    assert first == images.local_reference("busybox")
