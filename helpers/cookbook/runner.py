@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
-from cookbook import config
+from cookbook import config, engine, report as run_report
 from cookbook.errors import BadParameter, CookbookError
 
 
@@ -187,6 +187,7 @@ def run(names: Iterable[str], *, parameters: dict[str, Any], quick: bool, out: P
         print(f"[{index}/{len(paths)}] {path.stem}: {state} in {outcome.seconds:.1f} s", flush=True)
         outcomes.append(outcome)
     rows = write_summary(report, out / "summary.csv")
+    index = run_report.write_index(out, rows, outcomes, engine.versions())
     passed = sum(1 for row in rows if row["passed"])
-    print(f"{passed} of {len(rows)} checks passed; results in {out}/summary.csv", flush=True)
+    print(f"{passed} of {len(rows)} checks passed; summary in {out}/summary.csv, report in {index}", flush=True)
     return outcomes

@@ -1,0 +1,65 @@
+"""The run report: ``build/index.html`` with each chapter's checks, links and plots."""
+
+from __future__ import annotations
+
+import html
+from collections import defaultdict
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+
+def _rows(checks: Iterable[Mapping[str, Any]]) -> dict[str, list[Mapping[str, Any]]]:
+    by_notebook: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
+    for row in checks:
+        by_notebook[str(row["notebook"])].append(row)
+    return by_notebook
+
+
+def write_index(
+    out: Path,
+    checks: Iterable[Mapping[str, Any]],
+    outcomes: Iterable[Any],
+    engine_facts: Mapping[str, str],
+) -> Path:
+    """Write ``out/index.html`` and return its path.
+
+    Args:
+        out: The build folder (executed notebooks, their HTML, plots).
+        checks: Rows of the check report (notebook, recipe, title, check, passed, seconds).
+        outcomes: One per notebook run, with ``notebook``, ``ok``, ``seconds`` and ``error``.
+        engine_facts: What :func:`cookbook.engine.versions` said about the engine.
+    """
+    by_notebook = _rows(checks)
+    e = html.escape
+    parts = [
+        "<!doctype html><html><head><meta charset='utf-8'><title>Docker cookbook: run report</title>",
+        "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto}"
+        "td,th{padding:.2em .6em;text-align:left}.ok{color:#176f2c}.bad{color:#b00020}</style></head><body>",
+        "<h1>Docker cookbook: run report</h1>",
+        "<p>Engine: " + e(", ".join(f"{k} {v}" for k, v in engine_facts.items())) + "</p>",
+    ]
+    for outcome in outcomes:
+        name = str(outcome.notebook)
+        state = "<span class='ok'>ran</span>" if outcome.ok else f"<span class='bad'>failed: {e(outcome.error)}</span>"
+        parts.append(f"<h2>{e(name)}</h2><p>{state} in {outcome.seconds:.1f} s — "
+                     f"<a href='{e(name)}.html'>executed notebook</a></p>")
+        rows = by_notebook.get(name, [])
+        if rows:
+            parts.append("<table><tr><th>recipe</th><th>check</th><th>result</th><th>seconds</th></tr>")
+            for row in rows:
+                mark = "<span class='ok'>passed</span>" if row["passed"] else "<span class='bad'>FAILED</span>"
+                parts.append(
+                    f"<tr><td>{e(str(row.get('title') or row['recipe']))}</td><td>{e(str(row['check']))}</td>"
+                    f"<td>{mark}</td><td>{float(row['seconds']):.1f}</td></tr>"
+                )
+            parts.append("</table>")
+    plots = sorted(p for p in out.rglob("*.png") if p.is_file())
+    if plots:
+        parts.append("<h2>Benchmark plots</h2>")
+        for plot in plots:
+            relative = plot.relative_to(out).as_posix()
+            parts.append(f"<figure><img src='{e(relative)}' style='max-width:100%'><figcaption>{e(relative)}</figcaption></figure>")
+    parts.append("</body></html>")
+    index = out / "index.html"
+    index.write_text("\n".join(parts))
+    return index
