@@ -5,12 +5,15 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 QUICK  ?=
 
-.PHONY: setup venv engine images run test lab notebooks clean
+.PHONY: setup host venv engine images run test lab notebooks clean
 
-setup: venv engine images
+setup: host venv engine images
 
-$(BIN)/.installed: pyproject.toml
-	./scripts/host-packages.sh
+# Host tools: debootstrap (the base image), python3-venv, chromium (the browser test).
+host:
+	./scripts/host-packages.sh chromium
+
+$(BIN)/.installed: pyproject.toml | host
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[test]'

@@ -1,0 +1,129 @@
+"""Every notebook in JupyterLab in a real (headless) Chromium: its first widget form renders and runs.
+
+JupyterLab serves a temporary copy of notebooks/ on 127.0.0.1 with a token. For each notebook
+the test selects the first cell that shows a ``Form``, runs the cells above it and the cell itself,
+presses the form's Run button and waits for the form's output. A screenshot per notebook goes to
+``build/browser/``. Debian's ``chromium`` is driven by Playwright (never ``playwright install``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from cookbook import config, runner, waits
+
+CHROMIUM = Path("/usr/bin/chromium")
+FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
+SCREENSHOTS = config.project_root() / "build" / "browser"
+CELL_TIMEOUT_MS = 15 * 60 * 1000
+
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed (make setup installs it)")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def quiet_settings(folder: Path) -> None:
+    """Turn off JupyterLab's news and update checks (they would reach the internet)."""
+    target = folder / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps({"fetchNews": "false", "checkForUpdates": False}))
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """A JupyterLab server on a copy of the notebooks; yields its base URL and token."""
+    home = tmp_path_factory.mktemp("lab-home")
+    books = home / "notebooks"
+    shutil.copytree(runner.notebooks_dir(), books)
+    quiet_settings(home / "settings")
+    token, port = secrets.token_hex(16), free_port()
+    env = {
+        **os.environ,
+        "HOME": str(home),
+        "JUPYTER_CONFIG_DIR": str(home / "config"),
+        "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
+        "IPYTHONDIR": str(home / "ipython"),
+        "MPLCONFIGDIR": str(home / "mpl"),
+    }
+    command = [
+        sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+        f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={books}",
+        f"--LabApp.user_settings_dir={home / 'settings'}", f"--LabApp.workspaces_dir={home / 'workspaces'}",
+        "--ServerApp.allow_root=True",
+    ]
+    log = (home / "lab.log").open("w")
+    server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        waits.until(lambda: socket.create_connection(("127.0.0.1", port), timeout=1).close() or True,
+                    timeout=90, what="JupyterLab to listen")
+        yield f"http://127.0.0.1:{port}", token
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+
+
+def first_form_cell(notebook: Path) -> int:
+    """Index (among all cells) of the first code cell that shows a widget ``Form``."""
+    cells = json.loads(notebook.read_text())["cells"]
+    for index, cell in enumerate(cells):
+        if cell["cell_type"] == "code" and "Form(" in "".join(cell["source"]):
+            return index
+    pytest.fail(f"{notebook.name} has no widget form")
+
+
+@pytest.mark.parametrize("notebook", sorted(runner.chapters().values()), ids=lambda p: p.stem)
+def test_first_form_renders_and_runs(lab: tuple[str, str], notebook: Path) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    index = first_form_cell(notebook)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    base, token = lab
+    with sync_playwright() as play:
+        browser = play.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        try:
+            page.goto(f"{base}/lab/tree/{notebook.name}?token={token}")
+            cell = page.locator(".jp-NotebookPanel:visible .jp-Cell").nth(index)
+            expect(cell).to_be_visible(timeout=90_000)
+            expect(page.locator("#jp-main-statusbar")).to_contain_text("Idle", timeout=90_000)
+            cell.locator(".jp-InputPrompt").click()
+            run_command(page, "notebook:run-all-above")
+            cell.locator(".jp-InputPrompt").click()
+            run_command(page, "notebook:run-cell")
+            button = cell.locator("button.jupyter-button", has_text="Run")
+            expect(button).to_be_visible(timeout=CELL_TIMEOUT_MS)
+            button.click()
+            output = cell.locator(".widget-output")
+            expect(output).not_to_be_empty(timeout=120_000)
+            expect(output).not_to_contain_text("Error")
+            cell.scroll_into_view_if_needed()
+        finally:
+            page.screenshot(path=str(SCREENSHOTS / f"{notebook.stem}.png"))
+            browser.close()
+
+
+def run_command(page: object, command: str) -> None:
+    """Open the Run menu and pick ``command`` (as a reader would)."""
+    page.locator("li.lm-MenuBar-item", has_text="Run").first.click()  # type: ignore[attr-defined]
+    page.locator(f'li.lm-Menu-item[data-command="{command}"]').click()  # type: ignore[attr-defined]
