@@ -188,7 +188,19 @@ def build(name: str, *, client: docker.DockerClient | None = None, force: bool =
     else:
         _debootstrap_import(client, item, reference)
     client.images.get(reference).tag(item.repository, "latest")
+    _drop_older_builds(client, item, reference)
     return reference
+
+
+def _drop_older_builds(client: docker.DockerClient, item: Entry, keep: str) -> None:
+    """Untag builds of earlier versions of this recipe (a layer still in use stays)."""
+    for image in client.images.list(name=item.repository):
+        for tag in image.tags:
+            if tag.startswith(f"{item.repository}:") and tag not in (keep, f"{item.repository}:latest"):
+                try:
+                    client.images.remove(tag)
+                except docker.errors.APIError:
+                    pass  # still used by a container: it goes with `cookbook clean --images`
 
 
 def _progress(total: int, name: str) -> tqdm:
