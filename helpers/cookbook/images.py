@@ -117,9 +117,14 @@ def recipe_hash(name: str) -> str:
     digest = hashlib.sha256(f"{BUILDER_VERSION}\0{item.suite}\0".encode())
     if item.base:
         digest.update(recipe_hash(item.base).encode())
-    for path in sorted(p for p in item.folder.rglob("*") if p.is_file()):
+    for path in sorted(p for p in item.folder.rglob("*") if p.is_file() and not _scratch(p)):
         digest.update(str(path.relative_to(item.folder)).encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:12]
+
+
+def _scratch(path: Path) -> bool:
+    """Editor backups and caches: not part of a recipe, so they never trigger a rebuild."""
+    return "__pycache__" in path.parts or path.name.endswith(("~", ".swp", ".pyc")) or path.name == ".DS_Store"
 
 
 def local_reference(name: str) -> str:

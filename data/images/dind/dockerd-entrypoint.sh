@@ -3,10 +3,18 @@
 #   docker run ... cookbook/dind --storage-driver vfs --debug
 # A command that is not a flag runs as given (`docker run -it cookbook/dind sh`).
 # The caller supplies what a nested dockerd needs from the outside: capabilities,
-# unconfined seccomp/AppArmor/system paths, /sys/fs/cgroup read-write and
-# /var/lib/docker on a volume (overlay2 cannot sit on the container's own overlay).
+# unconfined seccomp/AppArmor, /sys/fs/cgroup read-write and /var/lib/docker on a
+# volume (overlay2 cannot sit on the container's own overlay).
 set -e
 case "${1:-}" in
-    "" | -*) exec dockerd "$@" ;;
+    "" | -*) ;;
     *) exec "$@" ;;
 esac
+# dockerd sets kernel parameters of its network namespace (forwarding, IPv6) under /proc/sys,
+# which a container gets read-only. `docker run --security-opt systempaths=unconfined` leaves it
+# writable, but the docker SDK cannot ask for that (the CLI translates it), so remount it here:
+# the capabilities the caller grants (CAP_SYS_ADMIN, no seccomp/AppArmor filter) allow it.
+if [ ! -w /proc/sys/net/ipv4/ip_forward ]; then
+    mount -o remount,bind,rw /proc/sys
+fi
+exec dockerd "$@"
