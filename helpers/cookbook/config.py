@@ -29,6 +29,8 @@ class Settings:
         report: Path of the JSON-lines file checks are appended to, if set.
         notebook: Name of the notebook being run headless, if set.
         debian_mirror: Debian mirror for debootstrap and image builds ("" = the host's).
+        engines: The reader's own engines for a multi-host cluster (TCP+TLS URLs), if any.
+        engines_cert_path: The folder with ``ca.pem``, ``cert.pem``, ``key.pem`` for ``engines``.
     """
 
     image_policy: str = "local"
@@ -40,6 +42,8 @@ class Settings:
     report: Path | None = None
     notebook: str = ""
     debian_mirror: str = ""
+    engines: tuple[str, ...] = ()
+    engines_cert_path: Path | None = None
 
 
 def _flag(value: str) -> bool:
@@ -82,6 +86,7 @@ def settings() -> Settings:
         )
     state = Path(os.environ.get("COOKBOOK_STATE_DIR", "") or project_root() / ".cookbook")
     report = os.environ.get("COOKBOOK_REPORT", "")
+    engines_cert_path = os.environ.get("COOKBOOK_ENGINES_CERT_PATH", "")
     return Settings(
         image_policy=policy,
         quick=_flag(os.environ.get("COOKBOOK_QUICK", "")),
@@ -92,4 +97,6 @@ def settings() -> Settings:
         report=Path(report) if report else None,
         notebook=os.environ.get("COOKBOOK_NOTEBOOK", ""),
         debian_mirror=os.environ.get("COOKBOOK_DEBIAN_MIRROR", ""),
+        engines=tuple(os.environ.get("COOKBOOK_ENGINES", "").replace(",", " ").split()),
+        engines_cert_path=Path(engines_cert_path) if engines_cert_path else None,
     )

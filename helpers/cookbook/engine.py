@@ -15,6 +15,7 @@ from urllib.parse import urlparse
 import docker
 import docker.errors
 import requests.exceptions
+from docker.constants import MINIMUM_DOCKER_API_VERSION
 from docker.tls import TLSConfig
 
 from cookbook.errors import NoEngine
@@ -101,7 +102,21 @@ def client_for(point: Endpoint, timeout: int = 120) -> docker.DockerClient:
         docker.errors.DockerException: The engine does not answer the version query.
     """
     url = point.url.replace("https://", "tcp://")
-    return docker.DockerClient(base_url=url, tls=_tls(point), version="auto", timeout=timeout)
+    tls = _tls(point)
+    if not tls:
+        return docker.DockerClient(base_url=url, version="auto", timeout=timeout)
+    # requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE replace a session's CA file
+    # (psf/requests#3829): the engine would be checked against the system's CAs, not ca.pem.
+    # So a TLS client ignores the environment, and asks for the API version itself.
+    with docker.APIClient(base_url=url, tls=tls, version=MINIMUM_DOCKER_API_VERSION, timeout=timeout) as probe:
+        probe.trust_env = False
+        try:
+            version = probe.version(api_version=False)["ApiVersion"]
+        except requests.exceptions.RequestException as exc:
+            raise docker.errors.DockerException(f"Error while fetching server API version: {exc}") from exc
+    client = docker.DockerClient(base_url=url, tls=tls, version=version, timeout=timeout)
+    client.api.trust_env = False
+    return client
 
 
 def connect(point: Endpoint | None = None, *, fresh: bool = False) -> docker.DockerClient:

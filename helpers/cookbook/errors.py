@@ -61,3 +61,11 @@ class CheckFailed(CookbookError, AssertionError):
 
 class ContainerFailed(CookbookError):
     """The engine refused to create or start a container (busy port, bad option, ...)."""
+
+
+class SandboxFailed(CookbookError):
+    """A sandbox engine (Docker-in-Docker) or a cluster of them did not come up; carries the daemon's last log lines."""
+
+    def __init__(self, message: str, tail: str = "", fix: str | None = None) -> None:
+        self.tail = tail
+        super().__init__(f"{message}\n{tail}" if tail else message, fix)

@@ -97,9 +97,9 @@ def test_prepare_query_version_and_body() -> None:
 def test_curl_forms() -> None:
     request = api.Request("POST", "/containers/create?name=f21", b'{"Image": "fedora"}', {"Content-Type": "application/json"})
     assert request.curl() == (
-        "curl -X POST -H Content-type:application/json -d '{\"Image\": \"fedora\"}' "
+        "curl -X POST -H Content-Type:application/json -d '{\"Image\": \"fedora\"}' "
         "'http://dockerhost.example.com:2375/containers/create?name=f21'"
-    ).replace("Content-type", "Content-Type")
+    )
     assert api.Request("GET", "/images/json").curl("unix:///var/run/docker.sock") == (
         "curl --unix-socket /var/run/docker.sock http://localhost/images/json"
     )
@@ -149,3 +149,39 @@ def test_response_error_and_success() -> None:
     assert failed_pull.ok and not failed_pull.succeeded and failed_pull.error == "not found"
     assert api.Response(request, 204, "No Content", {}, None).succeeded
     assert str(api.Response(request, 200, "OK", {}, None)) == "GET /x -> 200 OK"
+
+
+class _NoSandbox:
+    """Stands in for a Sandbox: any use of it would fail, so validation must come first."""
+
+    def __getattr__(self, name: str) -> None:
+        raise AssertionError(f"the sandbox was used ({name}) before the input was validated")
+
+
+@pytest.mark.parametrize(
+    ("files", "port", "fragment"),
+    [
+        ({"image.tar": b""}, 80, "not an unprivileged port"),
+        ({"image.tar": b""}, 70000, "not an unprivileged port"),
+        ({"../etc/passwd": b""}, 8000, "not a plain file name"),
+        ({".hidden": b""}, 8000, "not a plain file name"),
+        ({"": b""}, 8000, "not a plain file name"),
+    ],
+)
+def test_file_server_rejects_bad_input_before_starting_anything(files: dict[str, bytes], port: int, fragment: str) -> None:
+    from cookbook import apilab
+
+    with pytest.raises(BadParameter, match=fragment):
+        apilab.file_server_for(_NoSandbox(), "test", files, port=port)  # type: ignore[arg-type]
+
+
+def test_tar_archive_round_trip() -> None:
+    import io
+    import tarfile
+
+    from cookbook import apilab
+
+    data = apilab.tar_archive({"Dockerfile": "FROM busybox\n", "blob": b"\0\1"})
+    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+        assert tar.getnames() == ["Dockerfile", "blob"]
+        assert tar.extractfile("Dockerfile").read() == b"FROM busybox\n"  # type: ignore[union-attr]

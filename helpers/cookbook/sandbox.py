@@ -1,0 +1,622 @@
+"""Disposable Docker engines (Docker-in-Docker) with chosen daemon flags, and Swarm clusters of them.
+
+A recipe that needs a daemon started its own way (a TCP or TLS API, IPv6, another storage
+driver) or several hosts gets them here, and the reader's own engine is never reconfigured::
+
+    with sandbox.engine(storage_driver="vfs") as box:
+        box.client.info()["Driver"]              # 'vfs'
+
+    with sandbox.cluster(3) as swarm:
+        swarm.overlay("backend")
+        swarm.run_on(3, "busybox", "sleep 600", name="db", network="backend")
+        swarm.run_on(2, "busybox", "ping -c 3 db", network="backend").wait()
+
+A sandbox is a ``dockerd`` in a container of the catalogue's ``dind`` image. It listens on a TCP
+port published on 127.0.0.1 (a free one), its ``/var/lib/docker`` is a volume, and its
+certificates live in a folder of its own under ``.cookbook/sandboxes/``.
+Everything carries our labels, so :func:`cookbook.labels.sweep` removes what a crashed
+kernel left behind; :meth:`Sandbox.close` (or the end of a ``with`` block) removes it at once.
+The certificate files are bind-mounted, so sandboxes need the engine to run on this machine.
+
+A cluster is a Swarm: node 1 is the manager, the others join it. Its nodes are sandboxes on a
+private network of ours, or the reader's own engines (``COOKBOOK_ENGINES``, TCP+TLS URLs, with
+the client certificates in ``COOKBOOK_ENGINES_CERT_PATH``). This VM kernel has no IPVS: Swarm's
+routing mesh and virtual-IP service endpoints do not work here, overlay networks do. Services
+need ``endpoint_spec=EndpointSpec(mode="dnsrr")`` and ports published in ``host`` mode.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import shutil
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+from urllib.parse import urlparse
+
+import docker
+import docker.errors
+import requests.exceptions
+from docker.models.containers import Container
+from docker.models.networks import Network
+from docker.models.volumes import Volume
+from docker.types import IPAMConfig, IPAMPool
+
+from cookbook import config, containers, images, labels, tls, waits
+from cookbook.engine import Endpoint, client_for, connect
+from cookbook.errors import BadParameter, CookbookError, NoEngine, SandboxFailed, WaitTimeout
+
+IMAGE = "dind"
+PLAIN_PORT = 2375
+TLS_PORT = 2376
+CERTS_DIR = "/certs"
+SWARM_PORT = 2377
+MAX_SANDBOX_NODES = 5
+
+# What a nested dockerd needs from the outer engine. `--privileged` fails on these VMs (they
+# withhold CAP_SYS_RESOURCE), so: every capability but that one, no seccomp/AppArmor filter, and
+# the cgroup tree to create its containers' cgroups in. The CLI's `systempaths=unconfined` (a
+# writable /proc/sys) is no engine option the SDK can send: the dind entrypoint remounts /proc/sys.
+DIND_OPTIONS: dict[str, Any] = {
+    "cap_add": ["ALL"],
+    "cap_drop": ["SYS_RESOURCE"],
+    "security_opt": ["seccomp=unconfined", "apparmor=unconfined"],
+}
+CGROUP_MOUNT = {"/sys/fs/cgroup": {"bind": "/sys/fs/cgroup", "mode": "rw"}}
+
+
+def daemon_flags(
+    *,
+    tlsverify: bool = False,
+    ipv6: str | None = None,
+    storage_driver: str | None = None,
+    extra: Sequence[str] = (),
+) -> list[str]:
+    """Return the ``dockerd`` flags of a sandbox: what follows ``dockerd`` on its command line.
+
+    Args:
+        tlsverify: Serve the API on 2376 with TLS and client certificates (files in ``/certs``);
+            otherwise plain HTTP on 2375.
+        ipv6: The ``--fixed-cidr-v6`` subnet containers get global addresses from
+            (``2001:db8:1::/64``); None leaves IPv6 off.
+        storage_driver: ``overlay2``, ``vfs``, ... (None: the daemon's choice).
+        extra: Any other flags, as dockerd takes them (``--debug``, ``--mtu=1400``).
+    """
+    flags = ["--host=unix:///var/run/docker.sock"]
+    if tlsverify:
+        flags += [
+            f"--host=tcp://0.0.0.0:{TLS_PORT}",
+            "--tlsverify",
+            f"--tlscacert={CERTS_DIR}/ca.pem",
+            f"--tlscert={CERTS_DIR}/server-cert.pem",
+            f"--tlskey={CERTS_DIR}/server-key.pem",
+        ]
+    else:
+        # Saying --tls=false out loud spares us the 15 s dockerd 20.10 waits on a plain TCP socket.
+        flags += [f"--host=tcp://0.0.0.0:{PLAIN_PORT}", "--tls=false"]
+    if ipv6:
+        flags += ["--ipv6", f"--fixed-cidr-v6={ipv6}"]
+    if storage_driver:
+        flags.append(f"--storage-driver={storage_driver}")
+    return flags + list(extra)
+
+
+@dataclass(frozen=True)
+class DaemonAnswers:
+    """Readiness strategy: the daemon's published API answers a version query.
+
+    Attributes:
+        port: The API port inside the container (2375 or 2376).
+        cert_path: The client certificate folder, for a TLS API.
+    """
+
+    port: int
+    cert_path: Path | None = None
+
+    def ready(self, container: Container) -> bool:
+        host, port = waits.host_port(container, self.port)
+        point = Endpoint(f"tcp://{host}:{port}", str(self.cert_path) if self.cert_path else None)
+        try:
+            client_for(point, timeout=5).close()
+        except (docker.errors.DockerException, requests.exceptions.RequestException):
+            return False
+        return True
+
+    def describe(self) -> str:
+        return f"the Docker API on port {self.port} to answer"
+
+
+def copy_image(image: str, source: docker.DockerClient, target: docker.DockerClient) -> str:
+    """Copy an image between engines, ``docker save | docker load`` streamed (no registry needed).
+
+    Args:
+        image: A catalogue name (built on ``source`` if missing) or an image reference.
+        source: The engine that has the image.
+        target: The engine that needs it; nothing is copied if it has it already.
+
+    Returns:
+        The image reference, the same on both engines.
+
+    Raises:
+        CookbookError: ``source`` does not have the image, or ``target`` refused it.
+    """
+    reference = images.ensure(image, client=source) if images.is_catalogued(image) else image
+    try:
+        target.images.get(reference)
+        return reference
+    except docker.errors.ImageNotFound:
+        pass
+    try:
+        source.images.get(reference)
+    except docker.errors.ImageNotFound:
+        raise CookbookError(f"image {reference!r} is not on the source engine.", "build it there first.") from None
+    for message in target.api.load_image(source.api.get_image(reference)):
+        if "error" in message:
+            raise CookbookError(f"loading {reference!r} failed: {message['error']}")
+    return reference
+
+
+@dataclass
+class Sandbox:
+    """A running sandbox engine; use it in a ``with`` block, or call :meth:`close`.
+
+    Attributes:
+        name: The container's name, also the daemon's host name.
+        url: Where its API answers from here (``tcp://127.0.0.1:PORT``).
+        client: A docker SDK client connected to it.
+        container: The container the daemon runs in (on the reader's engine).
+        flags: The daemon's command line flags.
+        cert_path: For a TLS sandbox, the client folder (``ca.pem``, ``cert.pem``, ``key.pem``).
+        server_cert: For a TLS sandbox, the daemon's certificate files.
+        state_dir: The sandbox's own folder (certificates), removed on close.
+        volume: The volume holding its ``/var/lib/docker``.
+        host: The reader's engine, which runs the sandbox and from which images are loaded.
+    """
+
+    name: str
+    url: str
+    client: docker.DockerClient
+    container: Container
+    flags: list[str]
+    cert_path: Path | None
+    server_cert: tls.ServerCert | None
+    state_dir: Path
+    volume: Volume
+    host: docker.DockerClient = field(repr=False)
+
+    @property
+    def endpoint(self) -> Endpoint:
+        """The sandbox's endpoint, as :func:`cookbook.engine.connect` takes it."""
+        return Endpoint(self.url, str(self.cert_path) if self.cert_path else None)
+
+    @property
+    def address(self) -> str:
+        """The sandbox's address on its Docker network (what other containers reach it on)."""
+        networks = self.container.attrs["NetworkSettings"]["Networks"]
+        return str(next(iter(networks.values()))["IPAddress"])
+
+    @property
+    def environment(self) -> dict[str, str]:
+        """The variables that point the docker CLI at this sandbox (``DOCKER_HOST``, ...)."""
+        variables = {"DOCKER_HOST": self.url}
+        if self.cert_path:
+            variables.update(DOCKER_TLS_VERIFY="1", DOCKER_CERT_PATH=str(self.cert_path))
+        return variables
+
+    def logs(self, tail: int = 50) -> str:
+        """The daemon's last ``tail`` log lines."""
+        return self.container.logs(tail=tail).decode(errors="replace")
+
+    def load(self, image: str) -> str:
+        """Copy an image from the reader's engine into the sandbox (it has no registry either).
+
+        Args:
+            image: A catalogue name (``busybox``) or an image reference on the reader's engine.
+
+        Returns:
+            The reference to run in the sandbox.
+        """
+        return copy_image(image, self.host, self.client)
+
+    def close(self) -> None:
+        """Remove the sandbox: its container, its volume and its folder."""
+        self.client.close()
+        _discard(self.container, self.volume, self.state_dir)
+
+    def __enter__(self) -> Sandbox:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _discard(container: Container | None, volume: Volume | None, folder: Path) -> None:
+    if container is not None:
+        containers.remove(container)
+    if volume is not None:
+        try:
+            volume.remove(force=True)
+        except docker.errors.NotFound:
+            pass
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def _unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:6]}"
+
+
+def _fresh_folder(host: docker.DockerClient, name: str) -> Path:
+    """The sandbox's state folder, empty; refuse a name whose container or volume exists."""
+    for kind, collection, item in (("container", host.containers, name), ("volume", host.volumes, f"{name}-docker")):
+        try:
+            collection.get(item)
+        except docker.errors.NotFound:
+            continue
+        raise BadParameter(
+            f"a {kind} named {item!r} already exists.",
+            "pick another name, close that sandbox, or run `cookbook clean` after a crashed session.",
+        )
+    folder = (config.settings().state_dir / "sandboxes" / name).resolve()
+    shutil.rmtree(folder, ignore_errors=True)  # left over by a kernel that crashed
+    folder.mkdir(parents=True)
+    return folder
+
+
+def _certificates(folder: Path, name: str, authority: tls.Authority | None) -> tuple[tls.ServerCert, tls.ClientCert]:
+    ca = authority or tls.authority(folder, common_name=f"{name} CA")
+    server = tls.server(ca, folder, hosts=["127.0.0.1", "localhost", name], common_name=name)
+    return server, tls.client(ca, folder)
+
+
+def _cert_mounts(server: tls.ServerCert) -> dict[str, dict[str, str]]:
+    """Only the daemon's files go into the container, never the CA key or the client key."""
+    files = {server.ca: "ca.pem", server.cert: "server-cert.pem", server.key: "server-key.pem"}
+    return {str(path): {"bind": f"{CERTS_DIR}/{inside}", "mode": "ro"} for path, inside in files.items()}
+
+
+def _did_not_start(container: Container, command: list[str]) -> SandboxFailed:
+    """The error for a daemon that exited or never answered, with its last log lines."""
+    container.reload()
+    state = container.attrs["State"]
+    how = f"exited with code {state['ExitCode']}" if not state["Running"] else "did not answer in time"
+    return SandboxFailed(
+        f"the sandbox daemon {container.name} {how}. Its last log lines:",
+        container.logs(tail=20).decode(errors="replace").strip(),
+        f"check the daemon flags: dockerd {' '.join(command)}",
+    )
+
+
+def engine(
+    *,
+    tlsverify: bool = False,
+    ipv6: str | None = None,
+    storage_driver: str | None = None,
+    flags: Sequence[str] = (),
+    name: str | None = None,
+    network: str | None = None,
+    authority: tls.Authority | None = None,
+    recipe: str = "sandbox",
+    timeout: float | None = None,
+    client: docker.DockerClient | None = None,
+) -> Sandbox:
+    """Start a disposable Docker daemon in a container and wait until its API answers.
+
+    Args:
+        tlsverify: Serve the API with TLS and require client certificates; the certificates
+            are made with :mod:`cookbook.tls` (SANs: 127.0.0.1, localhost, ``name``).
+        ipv6: The ``--fixed-cidr-v6`` subnet (``2001:db8:1::/64``); None: no IPv6.
+        storage_driver: ``overlay2``, ``vfs``, ... (None: the daemon's choice).
+        flags: Any other dockerd flags.
+        name: The container's and the daemon's name (default: ``cookbook-sandbox-XXXXXX``).
+        network: A Docker network of ours to attach the sandbox to (default: ``bridge``).
+        authority: Sign the certificates with this CA (sandboxes that share one accept the
+            same client certificate); default: a new CA of the sandbox's own.
+        recipe: The recipe the sandbox belongs to (its label).
+        timeout: Seconds the daemon may take to answer (default: ``COOKBOOK_WAIT_TIMEOUT``).
+        client: The engine to run the sandbox on (default: the reader's).
+
+    Returns:
+        The running sandbox.
+
+    Raises:
+        SandboxFailed: The daemon exited or did not answer in time; the message carries its
+            last log lines, and nothing of the sandbox is left.
+        ContainerFailed: The engine refused the container.
+        BadParameter: ``name`` is taken.
+    """
+    host = client or connect()
+    name = name or _unique("cookbook-sandbox")
+    port = TLS_PORT if tlsverify else PLAIN_PORT
+    command = daemon_flags(tlsverify=tlsverify, ipv6=ipv6, storage_driver=storage_driver, extra=flags)
+    folder = _fresh_folder(host, name)
+    container: Container | None = None
+    volume: Volume | None = None
+    try:
+        server_cert, client_cert = _certificates(folder, name, authority) if tlsverify else (None, None)
+        volume = host.volumes.create(f"{name}-docker", labels=labels.for_recipe(recipe))
+        mounts = {**CGROUP_MOUNT, volume.name: {"bind": "/var/lib/docker", "mode": "rw"}}
+        if server_cert:
+            mounts.update(_cert_mounts(server_cert))
+        container = containers.run(
+            IMAGE,
+            command,
+            recipe=recipe,
+            name=name,
+            ports={port: None},
+            volumes=mounts,
+            network=network,
+            options={**DIND_OPTIONS, "hostname": name},
+            client=host,
+        )
+        cert_path = client_cert.folder if client_cert else None
+        try:
+            waits.wait_for(container, DaemonAnswers(port, cert_path), timeout)
+        except WaitTimeout:
+            raise _did_not_start(container, command) from None
+        ip, published = waits.host_port(container, port)
+        url = f"tcp://{ip}:{published}"
+        sandbox_client = client_for(Endpoint(url, str(cert_path) if cert_path else None))
+    except BaseException:
+        _discard(container, volume, folder)
+        raise
+    return Sandbox(name, url, sandbox_client, container, command, cert_path, server_cert, folder, volume, host)
+
+
+@dataclass
+class Node:
+    """One engine of a cluster.
+
+    Attributes:
+        name: The node's name (its host name).
+        client: A docker SDK client connected to it.
+        advertise: The address the other nodes reach it on (None: the engine picks its own).
+        sandbox: The sandbox it runs in, or None for one of the reader's engines.
+    """
+
+    name: str
+    client: docker.DockerClient
+    advertise: str | None
+    sandbox: Sandbox | None = None
+
+
+@dataclass
+class Cluster:
+    """A Swarm of engines; node 1 is the manager. Use it in a ``with`` block, or call :meth:`close`.
+
+    Attributes:
+        nodes: The engines, node 1 first.
+        recipe: The recipe the cluster belongs to (the label of what is made on it).
+        network: The private network joining sandbox nodes (None for the reader's engines).
+        source: The reader's engine, from which images are copied to the nodes.
+    """
+
+    nodes: list[Node]
+    recipe: str
+    network: Network | None
+    source: docker.DockerClient = field(repr=False)
+
+    @property
+    def manager(self) -> Node:
+        """Node 1, the Swarm manager (networks and services are created there)."""
+        return self.nodes[0]
+
+    def node(self, number: int) -> Node:
+        """Return node ``number``, counting from 1 as ``docker node ls`` readers do.
+
+        Raises:
+            BadParameter: There is no such node.
+        """
+        if not 1 <= number <= len(self.nodes):
+            raise BadParameter(f"there is no node {number}.", f"use 1 to {len(self.nodes)}.")
+        return self.nodes[number - 1]
+
+    def overlay(self, name: str, *, subnet: str | None = None) -> Network:
+        """Create an attachable overlay network (plain containers on any node can join it).
+
+        Args:
+            name: The network's name.
+            subnet: Its subnet (``10.10.0.0/24``); default: Swarm's choice.
+        """
+        ipam = IPAMConfig(pool_configs=[IPAMPool(subnet=subnet)]) if subnet else None
+        return self.manager.client.networks.create(
+            name, driver="overlay", attachable=True, ipam=ipam, labels=labels.for_recipe(self.recipe)
+        )
+
+    def run_on(
+        self,
+        number: int,
+        image: str,
+        command: str | Sequence[str] | None = None,
+        *,
+        name: str | None = None,
+        network: str | None = None,
+        wait: waits.Strategy | None = None,
+        options: dict[str, Any] | None = None,
+    ) -> containers.ManagedContainer:
+        """Start a labelled container on node ``number`` (copying the image there first if needed).
+
+        Args:
+            number: The node, counting from 1.
+            image: A catalogue name or an image reference on the reader's engine.
+            command: The container's command.
+            name: The container's name (other containers on an overlay network resolve it).
+            network: A network to attach it to, e.g. one made with :meth:`overlay`.
+            wait: A readiness strategy from :mod:`cookbook.waits`.
+            options: Any other ``containers.create`` keyword.
+
+        Returns:
+            The running container (on the node's engine).
+        """
+        node = self.node(number)
+        reference = copy_image(image, self.source, node.client)
+        return containers.run(
+            reference, command, recipe=self.recipe, name=name, network=network, wait=wait, options=options,
+            client=node.client,
+        )  # fmt: skip
+
+    def close(self) -> None:
+        """Take the cluster down: remove sandbox nodes, or undo what we did on the reader's engines."""
+        for node in reversed(self.nodes):
+            if node.sandbox is not None:
+                node.sandbox.close()
+            else:
+                _leave(node, self.recipe)
+        if self.network is not None:
+            try:
+                self.network.remove()
+            except docker.errors.NotFound:
+                pass
+
+    def __enter__(self) -> Cluster:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _leave(node: Node, recipe: str) -> None:
+    """On one of the reader's engines: remove what this session made there, then leave the swarm."""
+    labels.sweep(node.client, session=labels.session_id(), recipe=recipe)
+    try:
+        node.client.swarm.leave(force=True)
+    except docker.errors.APIError:
+        pass  # not in a swarm (any more)
+    node.client.close()
+
+
+def _advertise_address(url: str) -> str | None:
+    """The engine's own address, if its URL gives one the other nodes can use."""
+    try:
+        address = ipaddress.ip_address(urlparse(url).hostname or "")
+    except ValueError:
+        return None
+    return None if address.is_loopback or address.is_unspecified else str(address)
+
+
+def _host_node(url: str, cert_path: Path) -> Node:
+    """Connect to one of the reader's engines; refuse one that is already in a swarm."""
+    try:
+        node_client = client_for(Endpoint(url, str(cert_path)))
+        info = node_client.info()
+    except (docker.errors.DockerException, requests.exceptions.RequestException) as exc:
+        raise NoEngine(
+            f"no Docker Engine answers at {url} ({type(exc).__name__}).",
+            f"check COOKBOOK_ENGINES, and that {cert_path} holds ca.pem, cert.pem and key.pem for it.",
+        ) from None
+    if info["Swarm"]["LocalNodeState"] != "inactive":
+        node_client.close()
+        raise BadParameter(
+            f"the engine at {url} is already part of a swarm.",
+            "run `docker swarm leave` there first, or use other engines.",
+        )
+    return Node(str(info["Name"]), node_client, _advertise_address(url))
+
+
+def _host_nodes(urls: Sequence[str], cert_path: Path) -> list[Node]:
+    nodes: list[Node] = []
+    try:
+        for url in urls:
+            nodes.append(_host_node(url, cert_path))
+    except BaseException:
+        for node in nodes:
+            node.client.close()
+        raise
+    return nodes
+
+
+def _sandbox_nodes(
+    n: int, network: Network, recipe: str, timeout: float | None, host: docker.DockerClient
+) -> list[Node]:
+    boxes: list[Sandbox] = []
+    try:
+        for number in range(1, n + 1):
+            name = f"{network.name}-node{number}"
+            boxes.append(engine(name=name, network=network.name, recipe=recipe, timeout=timeout, client=host))
+    except BaseException:
+        for box in boxes:
+            box.close()
+        raise
+    return [Node(box.name, box.client, box.address, box) for box in boxes]
+
+
+def _form_swarm(nodes: list[Node], timeout: float | None) -> None:
+    """``docker swarm init`` on node 1, ``docker swarm join`` on the others; wait until all are ready."""
+    manager = nodes[0].client
+    manager.swarm.init(advertise_addr=nodes[0].advertise, listen_addr=f"0.0.0.0:{SWARM_PORT}")
+    manager.swarm.reload()
+    token = manager.swarm.attrs["JoinTokens"]["Worker"]
+    manager_address = manager.info()["Swarm"]["NodeAddr"]
+    for node in nodes[1:]:
+        node.client.swarm.join(
+            remote_addrs=[f"{manager_address}:{SWARM_PORT}"], join_token=token, advertise_addr=node.advertise
+        )
+
+    def all_ready() -> bool:
+        states = [item.attrs["Status"]["State"] for item in manager.nodes.list()]
+        return len(states) == len(nodes) and all(state == "ready" for state in states)
+
+    waits.until(all_ready, timeout=timeout, what=f"{len(nodes)} swarm nodes to be ready")
+
+
+def cluster(
+    n: int = 3,
+    *,
+    engines: Sequence[str] | None = None,
+    cert_path: str | Path | None = None,
+    name: str | None = None,
+    recipe: str = "cluster",
+    timeout: float | None = None,
+    client: docker.DockerClient | None = None,
+) -> Cluster:
+    """Form an ``n``-node Swarm: of sandboxes, or of the reader's own engines.
+
+    Args:
+        n: How many nodes (sandboxes: 1 to 5, which 2 cores carry).
+        engines: TCP+TLS URLs of the reader's engines to use instead of sandboxes (the first
+            ``n``); default: ``COOKBOOK_ENGINES``. Pass ``()`` to force sandboxes.
+        cert_path: The client certificate folder for ``engines`` (default:
+            ``COOKBOOK_ENGINES_CERT_PATH``).
+        name: The private network's name, and the prefix of the sandboxes' names
+            (default: ``cookbook-cluster-XXXXXX``).
+        recipe: The recipe the cluster belongs to (its label).
+        timeout: Seconds each step may take (default: ``COOKBOOK_WAIT_TIMEOUT``).
+        client: The reader's engine (default: :func:`cookbook.engine.connect`).
+
+    Returns:
+        The cluster, its swarm formed and every node ready.
+
+    Raises:
+        BadParameter: ``n`` is out of range, or too few engines are given.
+        NoEngine: One of the reader's engines does not answer.
+        SandboxFailed: A sandbox or the swarm did not come up (nothing is left).
+    """
+    settings = config.settings()
+    urls = list(settings.engines if engines is None else engines)
+    folder = Path(cert_path) if cert_path else settings.engines_cert_path
+    if n < 1 or (not urls and n > MAX_SANDBOX_NODES):
+        raise BadParameter(f"a cluster of {n} sandboxes is not offered.", f"use 1 to {MAX_SANDBOX_NODES} nodes.")
+    if urls and (len(urls) < n or folder is None):
+        raise BadParameter(
+            f"a cluster of {n} needs {n} engine URLs and a certificate folder; got {len(urls)} URL(s).",
+            "set COOKBOOK_ENGINES (tcp://HOST:2376 ...) and COOKBOOK_ENGINES_CERT_PATH.",
+        )
+    host = client or connect()
+    if urls and folder:
+        formed = Cluster(_host_nodes(urls[:n], folder), recipe, None, host)
+    else:
+        network = host.networks.create(name or _unique("cookbook-cluster"), labels=labels.for_recipe(recipe))
+        try:
+            formed = Cluster(_sandbox_nodes(n, network, recipe, timeout, host), recipe, network, host)
+        except BaseException:
+            network.remove()
+            raise
+    try:
+        _form_swarm(formed.nodes, timeout)
+    except docker.errors.APIError as exc:
+        formed.close()
+        raise SandboxFailed(f"the swarm did not form: {exc.explanation or exc}") from None
+    except BaseException:
+        formed.close()
+        raise
+    return formed

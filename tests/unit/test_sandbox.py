@@ -1,0 +1,44 @@
+"""Sandbox daemon flags and cluster parameters, checked without an engine."""
+
+from __future__ import annotations
+
+import pytest
+
+from cookbook import sandbox
+from cookbook.errors import BadParameter
+
+
+def test_plain_sandbox_serves_plain_tcp_on_purpose() -> None:
+    flags = sandbox.daemon_flags()
+    assert "--host=tcp://0.0.0.0:2375" in flags and "--tls=false" in flags
+    assert not any(flag.startswith("--tlsverify") for flag in flags)
+
+
+def test_tls_ipv6_driver_and_extra_flags() -> None:
+    flags = sandbox.daemon_flags(tlsverify=True, ipv6="2001:db8:1::/64", storage_driver="vfs", extra=["--debug"])
+    assert "--host=tcp://0.0.0.0:2376" in flags and "--tlsverify" in flags
+    assert "--tlscacert=/certs/ca.pem" in flags and "--tlskey=/certs/server-key.pem" in flags
+    assert flags[-4:] == ["--ipv6", "--fixed-cidr-v6=2001:db8:1::/64", "--storage-driver=vfs", "--debug"]
+
+
+@pytest.mark.parametrize(
+    ("url", "address"),
+    [("tcp://10.0.0.5:2376", "10.0.0.5"), ("tcp://127.0.0.1:32768", None), ("tcp://node1.example:2376", None)],
+)
+def test_advertise_address_only_from_a_usable_ip(url: str, address: str | None) -> None:
+    assert sandbox._advertise_address(url) == address
+
+
+@pytest.mark.parametrize("n", [0, sandbox.MAX_SANDBOX_NODES + 1])
+def test_cluster_size_is_checked_before_anything_starts(n: int) -> None:
+    with pytest.raises(BadParameter, match="nodes"):
+        sandbox.cluster(n, engines=())
+
+
+def test_readers_engines_need_enough_urls_and_certificates(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COOKBOOK_ENGINES", "tcp://10.0.0.5:2376, tcp://10.0.0.6:2376")
+    monkeypatch.delenv("COOKBOOK_ENGINES_CERT_PATH", raising=False)
+    with pytest.raises(BadParameter, match="COOKBOOK_ENGINES_CERT_PATH"):
+        sandbox.cluster(2)
+    with pytest.raises(BadParameter, match="got 2 URL"):
+        sandbox.cluster(3, cert_path="/certs")

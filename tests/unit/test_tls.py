@@ -1,0 +1,95 @@
+"""Certificates made the book's way: names, key modes, and a chain that openssl verifies."""
+
+from __future__ import annotations
+
+import stat
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from cookbook import tls
+from cookbook.errors import BadParameter
+
+
+Made = tuple[tls.Authority, tls.ServerCert, tls.ClientCert]
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def openssl_text(cert: Path) -> str:
+    command = ["openssl", "x509", "-noout", "-text", "-in", str(cert)]
+    return subprocess.run(command, capture_output=True, text=True, check=True).stdout
+
+
+@pytest.fixture(scope="module")
+def made(tmp_path_factory: pytest.TempPathFactory) -> Made:
+    """One CA, a server and a client certificate, each in a folder of its own."""
+    folder = tmp_path_factory.mktemp("certs")
+    ca = tls.authority(folder / "ca", common_name="test CA")
+    server = tls.server(ca, folder / "server", hosts=["127.0.0.1", "localhost", "sandbox-1"])
+    client = tls.client(ca, folder / "client")
+    return ca, server, client
+
+
+def test_files_have_the_books_names(made: Made) -> None:
+    ca, server, client = made
+    assert (ca.cert.name, ca.key.name) == ("ca.pem", "ca-key.pem")
+    assert (server.cert.name, server.key.name, server.ca.name) == ("server-cert.pem", "server-key.pem", "ca.pem")
+    assert sorted(p.name for p in client.folder.iterdir()) == ["ca.pem", "cert.pem", "key.pem"]
+    assert not list(server.cert.parent.glob("*.csr")) and not list(server.cert.parent.glob("*.cnf"))
+
+
+def test_private_keys_are_0600_certificates_readable(made: Made) -> None:
+    ca, server, client = made
+    assert [mode(key) for key in (ca.key, server.key, client.key)] == [0o600] * 3
+    assert [mode(cert) for cert in (ca.cert, server.cert, client.cert, client.ca)] == [0o644] * 4
+
+
+def test_server_names_every_host(made: Made) -> None:
+    _, server, _ = made
+    assert tls.alt_names(server.cert) == ["IP Address:127.0.0.1", "DNS:localhost", "DNS:sandbox-1"]
+    text = openssl_text(server.cert)
+    assert "Subject: CN = 127.0.0.1" in text and "TLS Web Server Authentication" in text
+
+
+def test_purposes_and_issuer(made: Made) -> None:
+    ca, _, client = made
+    assert "CA:TRUE" in openssl_text(ca.cert)
+    text = openssl_text(client.cert)
+    assert "Issuer: CN = test CA" in text and "TLS Web Client Authentication" in text
+
+
+def test_chain_verifies_with_openssl(made: Made) -> None:
+    ca, server, client = made
+    for cert in (server.cert, client.cert):
+        done = subprocess.run(["openssl", "verify", "-CAfile", str(ca.cert), str(cert)], capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        assert tls.verify(ca.cert, cert)
+
+
+def test_another_authority_does_not_verify(made: Made, tmp_path: Path) -> None:
+    _, server, _ = made
+    other = tls.authority(tmp_path, common_name="other CA")
+    assert not tls.verify(other.cert, server.cert)
+
+
+def test_one_folder_as_in_the_book(tmp_path: Path) -> None:
+    ca = tls.authority(tmp_path)
+    tls.server(ca, tmp_path, hosts=["dockerhost.example.com", "10.70.1.67", "127.0.0.1"])
+    tls.client(ca, tmp_path)
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == ["ca-key.pem", "ca.pem", "ca.srl", "cert.pem", "key.pem", "server-cert.pem", "server-key.pem"]
+
+
+def test_subject_alt_name_line() -> None:
+    assert tls.subject_alt_name(["10.70.1.67", "::1", "node-1"]) == "subjectAltName = IP:10.70.1.67,IP:::1,DNS:node-1"
+    with pytest.raises(BadParameter):
+        tls.subject_alt_name([])
+
+
+def test_bad_validity_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(BadParameter, match="days"):
+        tls.authority(tmp_path, days=0)
