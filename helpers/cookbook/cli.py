@@ -1,5 +1,7 @@
 """The ``cookbook`` command: a thin layer that parses arguments and calls the modules.
 
+``bench`` runs chapter 7's benchmarks headless (:mod:`cookbook.bench`) into CSV and PNG files.
+
 Exit codes: 0 done, 1 a failure (engine, build, check), 2 bad input.
 """
 
@@ -79,6 +81,31 @@ def _clean(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bench(args: argparse.Namespace) -> int:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from cookbook import bench, plots
+
+    names = list(bench.BENCHMARKS) if args.benchmark == "all" else [args.benchmark]
+    params = bench.Params.defaults(args.quick)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    reference = bench.reference()
+    for name in names:
+        print(f"bench {name}: {'quick' if args.quick else 'full'} run ...", file=sys.stderr, flush=True)
+        tables = bench.measure(name, params, progress=lambda text: print(f"  {text}", file=sys.stderr, flush=True))
+        for key, table in tables.items():
+            table.to_csv(out / f"{key}.csv", index=False)
+            figure = plots.figure(key, table, reference)
+            figure.savefig(out / f"{key}.png", dpi=100)
+            plt.close(figure)
+            print(f"{out / key}.csv ({len(table)} rows), {out / key}.png", flush=True)
+    return 0
+
+
 def _lab(args: argparse.Namespace) -> int:
     command = ["jupyter", "lab", "--ip", "127.0.0.1", "--notebook-dir", str(runner.notebooks_dir())]
     if os.geteuid() == 0:
@@ -109,6 +136,12 @@ def parser() -> argparse.ArgumentParser:
     clean = sub.add_parser("clean", help="remove everything the cookbook made (and nothing else)")
     clean.add_argument("--images", action="store_true", help="also remove the image catalogue")
     clean.set_defaults(func=_clean)
+
+    bench_cmd = sub.add_parser("bench", help="chapter 7's benchmarks headless: CSV and PNG per benchmark")
+    bench_cmd.add_argument("benchmark", nargs="?", default="all", choices=["cpu", "disk", "net", "startstop", "stats", "all"])
+    bench_cmd.add_argument("--quick", action="store_true", help="few pairs, small sizes")
+    bench_cmd.add_argument("--out", default="build/bench", help="output folder (default: build/bench)")
+    bench_cmd.set_defaults(func=_bench)
 
     sub.add_parser("lab", help="open the notebooks in JupyterLab").set_defaults(func=_lab)
     return top

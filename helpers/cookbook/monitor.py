@@ -1,0 +1,266 @@
+"""Recipe 7.6's monitoring server without cAdvisor: a stats exporter that Prometheus scrapes.
+
+cAdvisor (the book's tool) is neither a Debian package nor pullable without a registry.
+What it gives a reader, per-container CPU, memory, network and block I/O over time kept by
+a server, comes here from two parts:
+
+* :class:`Exporter`: a small HTTP server in this process that, on each scrape, reads the
+  Docker stats API (one-shot) for the containers carrying a given label and answers in
+  Prometheus' text format, with cAdvisor's metric names (so the same queries work on a
+  real cAdvisor). It binds to the gateway address of one of our Docker networks, so only
+  containers on that network (and this host) can reach it.
+* Prometheus (the catalogue's ``prometheus`` image, Debian's package) on that network,
+  scraping the exporter every second; :func:`query_range` reads its HTTP API into pandas.
+
+With ``COOKBOOK_IMAGE_POLICY=upstream``/``auto`` and a reachable registry,
+:func:`cadvisor_image` pulls the real cAdvisor instead.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import urllib.parse
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Mapping
+
+import docker
+import docker.errors
+import pandas as pd
+
+from cookbook import config, engine
+from cookbook.errors import CookbookError
+
+CADVISOR_IMAGE = "gcr.io/cadvisor/cadvisor:v0.47.2"
+METRICS = {
+    "container_cpu_usage_seconds_total": ("counter", "Cumulative CPU time consumed, seconds."),
+    "container_memory_usage_bytes": ("gauge", "Current memory usage, bytes."),
+    "container_network_receive_bytes_total": ("counter", "Bytes received."),
+    "container_network_transmit_bytes_total": ("counter", "Bytes transmitted."),
+    "container_fs_reads_bytes_total": ("counter", "Bytes read from block devices."),
+    "container_fs_writes_bytes_total": ("counter", "Bytes written to block devices."),
+}
+
+
+def values(sample: Mapping[str, Any]) -> dict[str, float]:
+    """cAdvisor-named values from one Docker stats API sample."""
+    nets = (sample.get("networks") or {}).values()
+    blkio = sample.get("blkio_stats", {}).get("io_service_bytes_recursive") or []
+
+    def io(op: str) -> float:
+        return float(sum(e.get("value", 0) for e in blkio if e.get("op", "").lower() == op))
+
+    return {
+        "container_cpu_usage_seconds_total": sample.get("cpu_stats", {}).get("cpu_usage", {}).get("total_usage", 0) / 1e9,
+        "container_memory_usage_bytes": float(sample.get("memory_stats", {}).get("usage", 0)),
+        "container_network_receive_bytes_total": float(sum(n.get("rx_bytes", 0) for n in nets)),
+        "container_network_transmit_bytes_total": float(sum(n.get("tx_bytes", 0) for n in nets)),
+        "container_fs_reads_bytes_total": io("read"),
+        "container_fs_writes_bytes_total": io("write"),
+    }
+
+
+def render(samples: Mapping[str, Mapping[str, Any]]) -> str:
+    """Prometheus text format for ``{container name: stats sample}``."""
+    lines = []
+    numbers = {name: values(sample) for name, sample in samples.items()}
+    for metric, (kind, text) in METRICS.items():
+        lines += [f"# HELP {metric} {text}", f"# TYPE {metric} {kind}"]
+        for name, found in sorted(numbers.items()):
+            lines.append(f'{metric}{{name="{name}"}} {found[metric]:.6f}')
+    return "\n".join(lines) + "\n"
+
+
+class Exporter:
+    """Serve the stats of labelled containers in Prometheus format on ``address``.
+
+    A scrape must answer fast (Prometheus gives it one scrape interval), while the stats
+    API takes about a second per container. So one thread per container follows its stats
+    stream (``docker stats``) and keeps the latest sample; a scrape lists the labelled
+    containers, starts following new ones, and renders the latest samples at once.
+
+    Args:
+        address: The address to bind (our network's gateway); port 0 picks a free one.
+        label: Only containers carrying this label (``key=value``) are exported.
+        endpoint: The engine to read stats from (default: the reader's); the exporter
+            has a client of its own, since its threads must not share one with the notebook.
+
+    Attributes:
+        scrapes: How many scrapes were answered.
+    """
+
+    def __init__(self, address: str, label: str, endpoint: engine.Endpoint | None = None) -> None:
+        self.client = engine.client_for(endpoint or engine.endpoint())
+        self.label = label
+        self.scrapes = 0
+        self.latest: dict[str, Mapping[str, Any]] = {}
+        self._followed: set[str] = set()
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._cpu = 0.0
+        self.started = time.monotonic()
+        exporter = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+                if self.path != "/metrics":
+                    self.send_error(404)
+                    return
+                body = exporter.scrape().encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/plain; version=0.0.4")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: Any) -> None:
+                pass  # no access log under the notebook cell
+
+        self.server = ThreadingHTTPServer((address, 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def target(self) -> str:
+        """``host:port`` for Prometheus' scrape config."""
+        host, port = self.server.server_address[:2]
+        return f"{host}:{port}"
+
+    def _follow(self, container_id: str, name: str) -> None:
+        begun = time.thread_time()
+        try:
+            for sample in self.client.api.stats(container_id, stream=True, decode=True):
+                with self._lock:
+                    self.latest[name] = sample
+                    self._cpu += time.thread_time() - begun
+                begun = time.thread_time()
+                if self._stop.is_set():
+                    break
+        except (docker.errors.APIError, OSError, ValueError):
+            pass  # the container went away: its stream ends
+        with self._lock:
+            self.latest.pop(name, None)
+            self._followed.discard(container_id)
+
+    def scrape(self) -> str:
+        """Follow any new labelled container, and render the latest samples."""
+        begun = time.thread_time()
+        for box in self.client.containers.list(filters={"label": self.label}):
+            with self._lock:
+                new = box.id not in self._followed
+                self._followed.add(box.id)
+            if new:
+                threading.Thread(target=self._follow, args=(box.id, box.name), daemon=True).start()
+        with self._lock:
+            text = render(dict(self.latest))
+            self.scrapes += 1
+            self._cpu += time.thread_time() - begun
+        return text
+
+    def cost_percent(self) -> float:
+        """The exporter's CPU use (its threads in this process) since it started, in % of one core."""
+        with self._lock:
+            return 100.0 * self._cpu / max(time.monotonic() - self.started, 1e-9)
+
+    def __enter__(self) -> "Exporter":
+        self.started = time.monotonic()
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self.server.shutdown()
+        self.server.server_close()
+        self.client.close()
+
+
+def prometheus_config(target: str, interval: str = "1s") -> str:
+    """A Prometheus config that scrapes the exporter at ``target`` every ``interval``."""
+    return (
+        "global:\n"
+        f"  scrape_interval: {interval}\n"
+        f"  evaluation_interval: {interval}\n"
+        "scrape_configs:\n"
+        "  - job_name: docker-containers\n"
+        "    static_configs:\n"
+        f'      - targets: ["{target}"]\n'
+    )
+
+
+def write_config(text: str, name: str = "prometheus.yml") -> str:
+    """Write a config under the state folder (readable by the container's user); return its path."""
+    folder = (config.settings().state_dir / "monitor").resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(text)
+    path.chmod(0o644)
+    return str(path)
+
+
+def query_range(base_url: str, promql: str, start: float, end: float, step: float = 1.0) -> pd.DataFrame:
+    """Run a PromQL range query; return rows t (seconds since ``start``), container, value.
+
+    Raises:
+        CookbookError: Prometheus answered with an error.
+    """
+    query = urllib.parse.urlencode({"query": promql, "start": start, "end": end, "step": step})
+    with urllib.request.urlopen(f"{base_url}/api/v1/query_range?{query}", timeout=30) as response:
+        answer = json.load(response)
+    if answer.get("status") != "success":
+        raise CookbookError(f"Prometheus refused {promql!r}: {answer.get('error', answer)}.")
+    rows = []
+    for series in answer["data"]["result"]:
+        name = series["metric"].get("name", "?")
+        rows += [{"t": float(t) - start, "container": name, "value": float(v)} for t, v in series["values"]]
+    return pd.DataFrame(rows, columns=["t", "container", "value"])
+
+
+QUERIES = {
+    "CPU (% of a core)": "100 * rate(container_cpu_usage_seconds_total[5s])",
+    "memory (MiB)": "container_memory_usage_bytes / 1048576",
+    "network received (KiB/s)": "rate(container_network_receive_bytes_total[5s]) / 1024",
+    "block writes (KiB/s)": "rate(container_fs_writes_bytes_total[5s]) / 1024",
+}
+"""What cAdvisor's container page shows, as PromQL over cAdvisor's metric names."""
+
+
+def collect(base_url: str, start: float, end: float, step: float = 1.0) -> pd.DataFrame:
+    """All of :data:`QUERIES` as one table: t, container, panel, value."""
+    frames = []
+    for panel, promql in QUERIES.items():
+        frame = query_range(base_url, promql, start, end, step)
+        frame["panel"] = panel
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
+
+
+def scrapes_held(base_url: str, metric: str = "container_cpu_usage_seconds_total") -> int:
+    """How many scrapes of ``metric`` Prometheus holds for its least-sampled container (0 at first)."""
+    query = urllib.parse.urlencode({"query": f"min(count_over_time({metric}[10m]))"})
+    with urllib.request.urlopen(f"{base_url}/api/v1/query?{query}", timeout=30) as response:
+        result = json.load(response).get("data", {}).get("result", [])
+    return int(float(result[0]["value"][1])) if result else 0
+
+
+CADVISOR_VOLUMES = ["/:/rootfs:ro", "/var/run:/var/run:rw", "/sys:/sys:ro", "/var/lib/docker/:/var/lib/docker:ro"]
+"""The book's cAdvisor mounts (read-only views of the host, and the docker socket's folder)."""
+
+
+def start_cadvisor(client: docker.DockerClient, recipe: str, network: str) -> Any:
+    """Run the real cAdvisor (pulled by :func:`cadvisor_image`) on ``network``, as the book does."""
+    from cookbook import containers
+
+    return containers.run(CADVISOR_IMAGE, recipe=recipe, network=network, volumes=CADVISOR_VOLUMES, client=client)
+
+
+def cadvisor_image(client: docker.DockerClient | None = None) -> str | None:
+    """Pull the real cAdvisor when the image policy allows it; None when it cannot be had."""
+    if config.settings().image_policy == "local":
+        return None
+    client = client or engine.connect()
+    try:
+        client.images.pull(CADVISOR_IMAGE)
+    except docker.errors.APIError:
+        return None
+    return CADVISOR_IMAGE
