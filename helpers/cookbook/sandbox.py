@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import ipaddress
 import shutil
+import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,6 +54,7 @@ TLS_PORT = 2376
 CERTS_DIR = "/certs"
 SWARM_PORT = 2377
 MAX_SANDBOX_NODES = 5
+STALE_AFTER = 600.0
 
 # What a nested dockerd needs from the outer engine. `--privileged` fails on these VMs (they
 # withhold CAP_SYS_RESOURCE), so: every capability but that one, no seccomp/AppArmor filter, and
@@ -257,10 +259,32 @@ def _fresh_folder(host: docker.DockerClient, name: str) -> Path:
             f"a {kind} named {item!r} already exists.",
             "pick another name, close that sandbox, or run `cookbook clean` after a crashed session.",
         )
-    folder = (config.settings().state_dir / "sandboxes" / name).resolve()
-    shutil.rmtree(folder, ignore_errors=True)  # left over by a kernel that crashed
+    parent = (config.settings().state_dir / "sandboxes").resolve()
+    _forget_stale_folders(host, parent)
+    folder = parent / name
+    shutil.rmtree(folder, ignore_errors=True)  # no container has this name: a leftover
     folder.mkdir(parents=True)
     return folder
+
+
+def _forget_stale_folders(host: docker.DockerClient, parent: Path) -> None:
+    """Remove the folders of sandboxes that went without being closed (a crashed kernel, a sweep).
+
+    A folder is made just before its container, so one older than ``STALE_AFTER`` seconds
+    whose container is gone belongs to no sandbox any more.
+    """
+    if not parent.is_dir():
+        return
+    listed = host.containers.list(all=True, filters={"label": f"{labels.MANAGED}=true"}, ignore_removed=True)
+    ours = {container.name for container in listed}
+    too_old = time.time() - STALE_AFTER
+    for folder in parent.iterdir():
+        try:
+            stale = folder.name not in ours and folder.stat().st_mtime < too_old
+        except OSError:  # removed meanwhile by another kernel
+            continue
+        if stale:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _certificates(folder: Path, name: str, authority: tls.Authority | None) -> tuple[tls.ServerCert, tls.ClientCert]:
@@ -329,6 +353,7 @@ def engine(
     name = name or _unique("cookbook-sandbox")
     port = TLS_PORT if tlsverify else PLAIN_PORT
     command = daemon_flags(tlsverify=tlsverify, ipv6=ipv6, storage_driver=storage_driver, extra=flags)
+    image = images.ensure(IMAGE, client=host)  # before the folder: a first build takes a while
     folder = _fresh_folder(host, name)
     container: Container | None = None
     volume: Volume | None = None
@@ -339,7 +364,7 @@ def engine(
         if server_cert:
             mounts.update(_cert_mounts(server_cert))
         container = containers.run(
-            IMAGE,
+            image,
             command,
             recipe=recipe,
             name=name,

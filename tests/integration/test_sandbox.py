@@ -13,13 +13,13 @@ from urllib.parse import urlparse
 import docker
 import pytest
 
-from cookbook import labels, sandbox, tls
+from cookbook import engine, labels, sandbox, tls
 from cookbook.errors import SandboxFailed
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("leaves_nothing")]
 
 IPV6_SUBNET = "2001:db8:1::/64"
-HOSTS_RECIPE = "it-hosts"
+HOSTS = "it-hosts"
 
 
 def ping_over_tls(url: str, ca: Path, cert: Path | None = None, key: Path | None = None) -> bytes:
@@ -54,10 +54,11 @@ def test_ipv6_sandbox_gives_global_addresses_from_the_fixed_cidr() -> None:
         assert f"inet6 {address}/64 scope global" in shown
 
 
-def test_tls_sandbox_accepts_our_client_and_refuses_others(tmp_path: Path) -> None:
+def test_tls_sandbox_accepts_our_client_and_refuses_others(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     with sandbox.engine(tlsverify=True, recipe="it-sandbox") as box:
         assert box.cert_path is not None and box.server_cert is not None
-        assert box.client.version()["ApiVersion"]
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", ssl.get_default_verify_paths().openssl_cafile)  # must not win
+        assert engine.client_for(box.endpoint).version()["ApiVersion"]
         ca = box.cert_path / "ca.pem"
         answer = ping_over_tls(box.url, ca, box.cert_path / "cert.pem", box.cert_path / "key.pem")
         assert answer.startswith(b"HTTP/1.0 200")
@@ -96,13 +97,12 @@ def tls_hosts(client: docker.DockerClient, tmp_path: Path) -> Iterator[tuple[lis
     authority = tls.authority(tmp_path / "ca")
     client_cert = tls.client(authority, tmp_path / "client")
     with contextlib.ExitStack() as stack:
-        network = client.networks.create("cookbook-it-hosts", labels=labels.for_recipe(HOSTS_RECIPE))
+        network = client.networks.create("cookbook-it-hosts", labels=labels.for_recipe(HOSTS))
         stack.callback(network.remove)
         hosts = []
         for number in (1, 2, 3):
-            host = sandbox.engine(
-                tlsverify=True, authority=authority, name=f"cookbook-it-host{number}", network=network.name, recipe=HOSTS_RECIPE
-            )
+            name = f"cookbook-it-host{number}"
+            host = sandbox.engine(tlsverify=True, authority=authority, name=name, network=network.name, recipe=HOSTS)
             hosts.append(stack.enter_context(host))
         yield hosts, client_cert
 
@@ -113,7 +113,7 @@ def test_cluster_of_the_readers_engines_from_the_environment(
     hosts, client_cert = tls_hosts
     monkeypatch.setenv("COOKBOOK_ENGINES", ",".join(host.url for host in hosts))
     monkeypatch.setenv("COOKBOOK_ENGINES_CERT_PATH", str(client_cert.folder))
-    with sandbox.cluster(3, recipe=HOSTS_RECIPE) as swarm:
+    with sandbox.cluster(3, recipe=HOSTS) as swarm:
         assert [node.sandbox for node in swarm.nodes] == [None, None, None]
         assert [node.name for node in swarm.nodes] == [host.name for host in hosts]
         swarm.overlay("backend")
