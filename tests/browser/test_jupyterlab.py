@@ -29,6 +29,7 @@ FLAGS = [
 ]
 SCREENSHOTS = config.project_root() / "build" / "browser"
 CELL_TIMEOUT_MS = 15 * 60 * 1000
+WIDGET = "application/vnd.jupyter.widget-view+json"
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed (make setup installs it)")
 
@@ -39,11 +40,16 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def quiet_settings(folder: Path) -> None:
-    """Turn off JupyterLab's news and update checks (they would reach the internet)."""
-    target = folder / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(json.dumps({"fetchNews": "false", "checkForUpdates": False}))
+def lab_settings(folder: Path) -> None:
+    """Turn off JupyterLab's news and update checks (they would reach the internet), and
+    render every cell of a notebook (by default JupyterLab 4 only renders the cells in view)."""
+    for plugin, values in {
+        "apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False},
+        "notebook-extension/tracker": {"windowingMode": "none"},
+    }.items():
+        target = folder / "@jupyterlab" / f"{plugin}.jupyterlab-settings"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(values))
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +58,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     home = tmp_path_factory.mktemp("lab-home")
     books = home / "notebooks"
     shutil.copytree(runner.notebooks_dir(), books)
-    quiet_settings(home / "settings")
+    lab_settings(home / "settings")
     token, port = secrets.token_hex(16), free_port()
     env = {
         **os.environ,
@@ -84,12 +90,14 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
 
 
 def first_form_cell(notebook: Path) -> int:
-    """Index (among all cells) of the first code cell that shows a widget ``Form``."""
+    """Index (among all cells) of the first cell whose recorded output is a widget ``Form``."""
     cells = json.loads(notebook.read_text())["cells"]
     for index, cell in enumerate(cells):
-        if cell["cell_type"] == "code" and "Form(" in "".join(cell["source"]):
-            return index
-    pytest.fail(f"{notebook.name} has no widget form")
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if WIDGET in data and "press Run" in "".join(data.get("text/plain", "")):
+                return index
+    pytest.fail(f"{notebook.name} shows no widget form in its recorded outputs")
 
 
 @pytest.mark.parametrize("notebook", sorted(runner.chapters().values()), ids=lambda p: p.stem)
