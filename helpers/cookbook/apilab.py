@@ -33,7 +33,7 @@ from typing import Callable, Iterator, Mapping, Sequence
 import docker
 import docker.errors
 
-from cookbook import config, containers, engine, labels, waits
+from cookbook import containers, engine, labels, waits
 from cookbook.errors import BadParameter, CookbookError
 from cookbook.sandbox import Sandbox
 
@@ -239,16 +239,10 @@ def outcome(call: Callable[[], object]) -> str:
 
 
 def scratch(name: str) -> Path:
-    """A fresh folder of this session for the chapter's files (certificates): ``.cookbook/ch6/SESSION/NAME``."""
-    folder = (config.settings().state_dir / "ch6" / labels.session_id() / name).resolve()
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
-    return folder
+    """A fresh folder of this session for the chapter's files (certificates); see :func:`cookbook.labels.scratch`."""
+    return labels.scratch("ch6", name)
 
 
 def discard_scratch() -> None:
-    """Remove this session's chapter folder and everything in it (keys included)."""
-    chapter = config.settings().state_dir / "ch6"
-    shutil.rmtree(chapter / labels.session_id(), ignore_errors=True)
-    if chapter.is_dir() and not any(chapter.iterdir()):
-        chapter.rmdir()
+    """Remove this session's chapter folders and everything in them (keys included)."""
+    labels.sweep_scratch(session=labels.session_id(), recipe="ch6")

@@ -323,8 +323,7 @@ def disk(params: Params, client: docker.DockerClient | None = None, recipe: str 
     """
     client = client or engine.connect()
     env = environment(client)
-    folder = (config.settings().state_dir / "bench" / "fio").resolve()
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = labels.scratch(recipe, "fio")
     job_dir = str(fio_job().parent)
     fio_env = {"FIO_SIZE": f"{params.fio_size_mb}m", "FIO_RUNTIME": str(params.fio_runtime)}
     argv = ["fio", "--output-format=json", "/fio/mixed.fio"]
@@ -347,7 +346,7 @@ def disk(params: Params, client: docker.DockerClient | None = None, recipe: str 
                         rows.append({"benchmark": "fio mixed.fio", "pair": pair, "side": side, "metric": metric,
                                      "value": value, "unit": "IOPS", "tool_version": version})
     finally:
-        (folder / "fio-test-file").unlink(missing_ok=True)
+        shutil.rmtree(folder, ignore_errors=True)
     return _frame(rows, env)
 
 

@@ -9,7 +9,6 @@ another user. Registry pushes and pulls go through the engine (the SDK's ``image
 from __future__ import annotations
 
 import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -17,16 +16,18 @@ import docker
 import docker.errors
 from docker.models.containers import Container
 
-from cookbook import config
+from cookbook import config, labels
 from cookbook.errors import BadParameter, CookbookError
 from cookbook.recipe import Recipe
 
 
-def host_folder(purpose: str) -> Path:
-    """Make a fresh empty folder under ``.cookbook/tmp/`` for a bind mount; return its absolute path."""
-    parent = (config.settings().state_dir / "tmp").resolve()
-    parent.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix=f"ch4tmp-{purpose}-", dir=parent))
+def host_folder(purpose: str, recipe: str = "ch4-data") -> Path:
+    """Make a fresh empty host folder for a bind mount; return its absolute path.
+
+    It is a :func:`cookbook.labels.scratch` folder: swept with the session even if the
+    recipe never reaches :func:`remove_folder` (a crash, an interrupted kernel).
+    """
+    return labels.scratch(recipe, purpose)
 
 
 def remove_folder(folder: Path, recipe: Recipe) -> None:

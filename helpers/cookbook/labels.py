@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import atexit
 import os
+import shutil
 import signal
 import socket
+import tempfile
 import threading
 import uuid
+from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -88,6 +91,51 @@ def is_stale(labels: dict[str, str]) -> bool:
     return pid != os.getpid() and not _pid_alive(pid)
 
 
+def _scratch_root() -> Path:
+    from cookbook import config  # late import: config is only needed once a folder is asked for
+
+    return config.settings().state_dir.resolve() / "scratch"
+
+
+def scratch(recipe: str, purpose: str = "files") -> Path:
+    """Make a fresh host folder for a recipe's files (bind mounts, certificates, job files).
+
+    Host folders cannot carry labels, so they live under
+    ``.cookbook/scratch/<host>_<session>/<recipe>/`` and :func:`sweep` removes them with the
+    session's (or recipe's) containers: at the end of the recipe, at exit, and after a crash.
+
+    Args:
+        recipe: The recipe the folder belongs to.
+        purpose: A word for the folder's name (``registry``, ``certs``).
+    """
+    install_exit_sweep()
+    parent = _scratch_root() / f"{socket.gethostname()}_{_SESSION_ID}" / recipe
+    parent.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=f"{purpose}-", dir=parent))
+
+
+def sweep_scratch(session: str | None = None, recipe: str | None = None, stale_only: bool = False) -> list[str]:
+    """Remove scratch folders (see :func:`scratch`) of a session, a recipe, or dead sessions."""
+    root = _scratch_root()
+    removed: list[str] = []
+    if not root.is_dir():
+        return removed
+    for folder in sorted(root.iterdir()):
+        host, _, owner = folder.name.partition("_")
+        if session and owner != session:
+            continue
+        if stale_only and not is_stale({HOST: host, PID: owner.split("-")[0]}):
+            continue
+        targets = [folder / recipe] if recipe else [folder]
+        for target in targets:
+            if target.exists():
+                shutil.rmtree(target, ignore_errors=True)
+                removed.append(str(target.relative_to(root)))
+        if folder.exists() and not any(folder.iterdir()):
+            folder.rmdir()
+    return removed
+
+
 @dataclass
 class Swept:
     """What a sweep removed, by kind (names or short ids)."""
@@ -96,11 +144,12 @@ class Swept:
     networks: list[str] = field(default_factory=list)
     volumes: list[str] = field(default_factory=list)
     images: list[str] = field(default_factory=list)
+    folders: list[str] = field(default_factory=list)
 
     @property
     def total(self) -> int:
         """How many resources were removed."""
-        return len(self.containers) + len(self.networks) + len(self.volumes) + len(self.images)
+        return sum(len(v) for v in vars(self).values())
 
     def __str__(self) -> str:
         parts = [f"{len(v)} {k[:-1] if len(v) == 1 else k}" for k, v in vars(self).items() if v]
@@ -144,6 +193,7 @@ def sweep(
     recipe: str | None = None,
     stale_only: bool = False,
     images: bool = False,
+    folders: bool = True,
 ) -> Swept:
     """Remove our labelled resources.
 
@@ -153,9 +203,11 @@ def sweep(
         recipe: Only this recipe's resources.
         stale_only: Only resources whose session's process is gone (a crashed kernel).
         images: Also remove catalogue images (recipe-made images are always swept).
+        folders: Also remove the matching scratch folders on this machine (off when
+            sweeping another machine's engine, whose recipe may still use its folders here).
 
     Returns:
-        What was removed.
+        What was removed (host folders from :func:`scratch` included).
     """
     swept = Swept()
     filters = _filters(session, recipe)
@@ -163,7 +215,7 @@ def sweep(
     def wanted(labels: dict[str, str] | None) -> bool:
         return not stale_only or is_stale(labels or {})
 
-    for container in client.containers.list(all=True, filters=filters):
+    for container in client.containers.list(all=True, filters=filters, ignore_removed=True):
         if wanted(container.labels) and _remove(lambda c=container: c.remove(force=True, v=True)):
             swept.containers.append(container.name)
     for network in client.networks.list(filters=filters):
@@ -179,6 +231,8 @@ def sweep(
         if _ours_image(image, stale_only, session, images and not recipe and not session):
             if _remove(lambda i=image: client.images.remove(i.id, force=True)):
                 swept.images.append((image.tags or [image.short_id])[0])
+    if folders:
+        swept.folders = sweep_scratch(session, recipe, stale_only)
     return swept
 
 

@@ -30,7 +30,7 @@ import docker
 import docker.errors
 import pandas as pd
 
-from cookbook import config, engine
+from cookbook import config, engine, labels
 from cookbook.errors import CookbookError
 
 CADVISOR_IMAGE = "gcr.io/cadvisor/cadvisor:v0.47.2"
@@ -188,10 +188,10 @@ def prometheus_config(target: str, interval: str = "1s") -> str:
     )
 
 
-def write_config(text: str, name: str = "prometheus.yml") -> str:
-    """Write a config under the state folder (readable by the container's user); return its path."""
-    folder = (config.settings().state_dir / "monitor").resolve()
-    folder.mkdir(parents=True, exist_ok=True)
+def write_config(text: str, name: str = "prometheus.yml", recipe: str = "ch7-monitor") -> str:
+    """Write a config into a scratch folder of ``recipe`` (readable by the container's user); return its path."""
+    folder = labels.scratch(recipe, "prometheus")
+    folder.chmod(0o755)
     path = folder / name
     path.write_text(text)
     path.chmod(0o644)

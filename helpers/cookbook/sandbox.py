@@ -13,7 +13,7 @@ driver) or several hosts gets them here, and the reader's own engine is never re
 
 A sandbox is a ``dockerd`` in a container of the catalogue's ``dind`` image. It listens on a TCP
 port published on 127.0.0.1 (a free one), its ``/var/lib/docker`` is a volume, and its
-certificates live in a folder of its own under ``.cookbook/sandboxes/``.
+certificates live in a scratch folder of its own (:func:`cookbook.labels.scratch`).
 Everything carries our labels, so :func:`cookbook.labels.sweep` removes what a crashed
 kernel left behind; :meth:`Sandbox.close` (or the end of a ``with`` block) removes it at once.
 The certificate files are bind-mounted, so sandboxes need the engine to run on this machine.
@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import ipaddress
 import shutil
-import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,7 +53,6 @@ TLS_PORT = 2376
 CERTS_DIR = "/certs"
 SWARM_PORT = 2377
 MAX_SANDBOX_NODES = 5
-STALE_AFTER = 600.0
 
 # What a nested dockerd needs from the outer engine. `--privileged` fails on these VMs (they
 # withhold CAP_SYS_RESOURCE), so: every capability but that one, no seccomp/AppArmor filter, and
@@ -248,8 +246,8 @@ def _unique(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:6]}"
 
 
-def _fresh_folder(host: docker.DockerClient, name: str) -> Path:
-    """The sandbox's state folder, empty; refuse a name whose container or volume exists."""
+def _fresh_folder(host: docker.DockerClient, name: str, recipe: str) -> Path:
+    """The sandbox's state folder (a scratch folder of ``recipe``); refuse a name whose container or volume exists."""
     for kind, collection, item in (("container", host.containers, name), ("volume", host.volumes, f"{name}-docker")):
         try:
             collection.get(item)
@@ -259,32 +257,7 @@ def _fresh_folder(host: docker.DockerClient, name: str) -> Path:
             f"a {kind} named {item!r} already exists.",
             "pick another name, close that sandbox, or run `cookbook clean` after a crashed session.",
         )
-    parent = (config.settings().state_dir / "sandboxes").resolve()
-    _forget_stale_folders(host, parent)
-    folder = parent / name
-    shutil.rmtree(folder, ignore_errors=True)  # no container has this name: a leftover
-    folder.mkdir(parents=True)
-    return folder
-
-
-def _forget_stale_folders(host: docker.DockerClient, parent: Path) -> None:
-    """Remove the folders of sandboxes that went without being closed (a crashed kernel, a sweep).
-
-    A folder is made just before its container, so one older than ``STALE_AFTER`` seconds
-    whose container is gone belongs to no sandbox any more.
-    """
-    if not parent.is_dir():
-        return
-    listed = host.containers.list(all=True, filters={"label": f"{labels.MANAGED}=true"}, ignore_removed=True)
-    ours = {container.name for container in listed}
-    too_old = time.time() - STALE_AFTER
-    for folder in parent.iterdir():
-        try:
-            stale = folder.name not in ours and folder.stat().st_mtime < too_old
-        except OSError:  # removed meanwhile by another kernel
-            continue
-        if stale:
-            shutil.rmtree(folder, ignore_errors=True)
+    return labels.scratch(recipe, name)
 
 
 def _certificates(folder: Path, name: str, authority: tls.Authority | None) -> tuple[tls.ServerCert, tls.ClientCert]:
@@ -354,7 +327,7 @@ def engine(
     port = TLS_PORT if tlsverify else PLAIN_PORT
     command = daemon_flags(tlsverify=tlsverify, ipv6=ipv6, storage_driver=storage_driver, extra=flags)
     image = images.ensure(IMAGE, client=host)  # before the folder: a first build takes a while
-    folder = _fresh_folder(host, name)
+    folder = _fresh_folder(host, name, recipe)
     container: Container | None = None
     volume: Volume | None = None
     try:
@@ -502,7 +475,7 @@ class Cluster:
 
 def _leave(node: Node, recipe: str) -> None:
     """On one of the reader's engines: remove what this session made there, then leave the swarm."""
-    labels.sweep(node.client, session=labels.session_id(), recipe=recipe)
+    labels.sweep(node.client, session=labels.session_id(), recipe=recipe, folders=False)
     try:
         node.client.swarm.leave(force=True)
     except docker.errors.APIError:

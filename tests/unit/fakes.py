@@ -47,7 +47,7 @@ class FakeCollection:
         self.items.append(item)
         return item
 
-    def list(self, all: bool = False, filters: dict[str, Any] | None = None) -> list[FakeResource]:
+    def list(self, all: bool = False, filters: dict[str, Any] | None = None, **_: Any) -> list[FakeResource]:
         return [i for i in self.items if not i.removed and _matches(i.labels, filters)]
 
     def remove(self, ident: str, force: bool = False) -> None:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 import socket
+from pathlib import Path
+
+import pytest
 
 from cookbook import labels
 from tests.unit.fakes import FakeClient
@@ -74,3 +77,22 @@ def test_swept_reads_well() -> None:
     swept = labels.Swept(containers=["a"], volumes=["v1", "v2"])
     assert str(swept) == "removed 1 container, 2 volumes"
     assert str(labels.Swept()) == "nothing to remove"
+
+
+def test_scratch_folders_go_with_their_session(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COOKBOOK_STATE_DIR", str(tmp_path))
+    mine = labels.scratch("registry", "storage")
+    (mine / "blob").write_text("x")
+    other = labels.scratch("other")
+    dead = tmp_path / "scratch" / f"{socket.gethostname()}_99999999-deadbeef" / "old"
+    dead.mkdir(parents=True)
+    alive_elsewhere = tmp_path / "scratch" / "otherhost_99999999-deadbeef" / "old"
+    alive_elsewhere.mkdir(parents=True)
+    assert mine.is_dir() and mine.parent.name == "registry"
+    swept = labels.sweep(FakeClient(), stale_only=True)  # type: ignore[arg-type]
+    assert not dead.exists() and alive_elsewhere.exists() and mine.exists()
+    assert swept.folders
+    labels.sweep(FakeClient(), session=labels.session_id(), recipe="registry")  # type: ignore[arg-type]
+    assert not mine.exists() and other.exists()
+    labels.sweep(FakeClient(), session=labels.session_id())  # type: ignore[arg-type]
+    assert not other.exists()
