@@ -1,0 +1,311 @@
+"""The CI/CD recipe's moving parts: a git repository, a Buildbot master, its results.
+
+The book's Shippable and Drone recipes use hosted services that watch a GitHub repository.
+Here everything is local: :func:`make_repo` makes a bare repository (the "GitHub") and a
+working clone; :class:`CiServer` runs a Buildbot master in a subprocess (its base folder under
+``.cookbook/``) whose configuration is :mod:`cookbook.ci_master`; a ``post-receive`` hook
+tells it about each push. :meth:`CiServer.wait_for_build` follows the build a push started and
+returns its results, with the pytest counts read from the archived JUnit files.
+"""
+
+from __future__ import annotations
+
+import atexit
+import http.client
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import urllib.request
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cookbook import labels, waits
+from cookbook.deploy import Target
+from cookbook.errors import BadParameter, CookbookError
+from cookbook.recipe import Recipe
+
+RESULTS = {0: "success", 1: "warnings", 2: "failure", 3: "skipped", 4: "exception", 5: "retry", 6: "cancelled"}
+
+HOOK = """#!/bin/sh
+# post-receive: ask the CI server's GitPoller to poll now (the book's GitHub webhook).
+exec "{python}" -c "import urllib.request; urllib.request.urlopen(urllib.request.Request('{url}change_hook/poller?poller=blueprint', data=b''), timeout=30)"
+"""
+
+MASTER_CFG = """# Buildbot master configuration: see cookbook/ci_master.py.
+from cookbook import ci_master
+
+BuildmasterConfig = ci_master.config({settings!r})
+"""
+
+
+class CiError(CookbookError):
+    """The CI server or its repository did not do what was asked."""
+
+
+def git(folder: Path, *args: str) -> str:
+    """Run ``git ARGS`` in ``folder`` and return its output.
+
+    Raises:
+        CiError: git failed (its message is included).
+    """
+    env = {**os.environ, "GIT_AUTHOR_NAME": "Cookbook Reader", "GIT_AUTHOR_EMAIL": "reader@example.com",
+           "GIT_COMMITTER_NAME": "Cookbook Reader", "GIT_COMMITTER_EMAIL": "reader@example.com"}
+    done = subprocess.run(["git", *args], cwd=folder, capture_output=True, text=True, env=env, timeout=120)
+    if done.returncode != 0:
+        raise CiError(f"git {' '.join(args)} failed: {(done.stderr or done.stdout).strip()}")
+    return done.stdout.strip()
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port nobody listens on right now at ``host``."""
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass(frozen=True)
+class Repo:
+    """The app's repositories: ``bare`` (what the CI watches) and ``work`` (where we commit)."""
+
+    bare: Path
+    work: Path
+
+    def commit(self, message: str, files: dict[str, str] | None = None, remove: tuple[str, ...] = ()) -> str:
+        """Write ``files`` (path → text), delete ``remove``, commit, and return the revision."""
+        for path, text in (files or {}).items():
+            (self.work / path).parent.mkdir(parents=True, exist_ok=True)
+            (self.work / path).write_text(text)
+        for path in remove:
+            (self.work / path).unlink(missing_ok=True)
+        git(self.work, "add", "-A")
+        git(self.work, "commit", "-q", "-m", message)
+        return git(self.work, "rev-parse", "HEAD")
+
+    def push(self) -> str:
+        """``git push origin main`` (the hook notifies the CI server); return the pushed revision."""
+        git(self.work, "push", "-q", "origin", "main")
+        return git(self.work, "rev-parse", "HEAD")
+
+
+def make_repo(folder: Path, app: Path) -> Repo:
+    """Make a bare repository and a clone holding ``app``'s files as the first commit."""
+    if folder.exists():
+        shutil.rmtree(folder)
+    bare, work = folder / "blueprint.git", folder / "work"
+    bare.mkdir(parents=True)
+    git(bare, "init", "-q", "--bare", "-b", "main")
+    shutil.copytree(app, work, ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache"))
+    git(work, "init", "-q", "-b", "main")
+    git(work, "remote", "add", "origin", str(bare))
+    repo = Repo(bare, work)
+    repo.commit("blueprint app with its tests")
+    git(work, "push", "-q", "origin", "main")
+    return repo
+
+
+@dataclass
+class CiServer:
+    """A Buildbot master watching ``repo``, with one Docker latent worker per matrix entry.
+
+    Attributes:
+        recipe: The recipe whose labels the workers and deploys carry.
+        repo: The repositories.
+        matrix: Builder name → worker image reference (``{"test-py311": "cookbook/ci-worker:..."}``).
+        target: Where successful builds deploy.
+        basedir: The master's base folder.
+        network: Our network the workers run on; the master listens on its gateway.
+    """
+
+    recipe: Recipe
+    repo: Repo
+    matrix: dict[str, str]
+    target: Target
+    basedir: Path
+    network: str
+    web_port: int = 0
+    process: subprocess.Popen[bytes] | None = None
+    log: Path = field(init=False)
+
+    def __post_init__(self) -> None:
+        if not self.matrix:
+            raise BadParameter("the test matrix is empty.", "give at least one worker image.")
+        self.log = self.basedir / "twistd.log"
+
+    @property
+    def url(self) -> str:
+        """The web UI's address."""
+        return f"http://127.0.0.1:{self.web_port}/"
+
+    def _buildbot(self, *args: str) -> None:
+        command = [str(Path(sys.executable).parent / "buildbot"), *args]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+        if done.returncode != 0:
+            raise CiError(f"`buildbot {' '.join(args)}` failed: {(done.stdout + done.stderr).strip()[-800:]}")
+
+    def configure(self) -> None:
+        """Create the master's base folder, its settings and the repository's post-receive hook."""
+        if self.basedir.exists():
+            shutil.rmtree(self.basedir)
+        self.basedir.parent.mkdir(parents=True, exist_ok=True)
+        self._buildbot("create-master", "-q", str(self.basedir))
+        network = self.recipe.client.networks.get(self.network)
+        gateway = network.attrs["IPAM"]["Config"][0]["Gateway"]
+        self.web_port = self.web_port or free_port()
+        settings = {
+            "repo": str(self.repo.bare),
+            "matrix": self.matrix,
+            "password": secrets.token_hex(8),
+            "gateway": gateway,
+            "pb_port": free_port(gateway),
+            "network": self.network,
+            "labels": self.recipe.labels,
+            "name_prefix": f"cookbook-{self.recipe.name}-worker",
+            "url": self.url,
+            "web_port": self.web_port,
+            "deploy": self.target.to_json(),
+        }
+        settings_file = self.basedir / "settings.json"
+        settings_file.write_text(json.dumps(settings, indent=2))
+        (self.basedir / "master.cfg").write_text(MASTER_CFG.format(settings=str(settings_file)))
+        hook = self.repo.bare / "hooks" / "post-receive"
+        hook.write_text(HOOK.format(python=sys.executable, url=self.url))
+        hook.chmod(0o755)
+
+    def start(self) -> None:
+        """Start the master (``buildbot start --nodaemon``) and wait until its web API and poller are up."""
+        self.configure()
+        out = (self.basedir / "stdout.log").open("wb")
+        self.process = subprocess.Popen(
+            [str(Path(sys.executable).parent / "buildbot"), "start", "--nodaemon", str(self.basedir)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        atexit.register(self.stop)  # a kernel that dies must not leave the master running
+        waits.until(lambda: self._alive() and self.api("builders"), timeout=120, what="the Buildbot web API")
+        waits.until(lambda: self._alive() and "gitpoller: processing changes" in self._log_text(), timeout=60,
+                    what="the GitPoller's first poll")
+
+    def _alive(self) -> bool:
+        if self.process is not None and self.process.poll() is not None:
+            tail = "\n".join(self._log_text().splitlines()[-15:])
+            raise CiError(f"the Buildbot master exited (code {self.process.returncode}):\n{tail}", "read its log.")
+        return True
+
+    def _log_text(self) -> str:
+        try:
+            return self.log.read_text(errors="replace")
+        except OSError:
+            return ""
+
+    def api(self, path: str) -> dict[str, Any]:
+        """GET ``/api/v2/PATH`` and return the decoded JSON.
+
+        Raises:
+            OSError: The master did not answer in full (waits retry on it).
+        """
+        try:
+            with urllib.request.urlopen(f"{self.url}api/v2/{path}", timeout=10) as response:
+                return json.loads(response.read())
+        except (http.client.HTTPException, json.JSONDecodeError) as exc:
+            raise OSError(f"incomplete answer from the Buildbot API: {exc!r}") from None
+
+    def builds_of(self, revision: str) -> list[dict[str, Any]]:
+        """The builds (every builder) of ``revision``, with their builder names."""
+        names = {b["builderid"]: b["name"] for b in self.api("builders")["builders"]}
+        found = []
+        for build in self.api("builds?property=got_revision&order=buildid")["builds"]:
+            got = (build.get("properties") or {}).get("got_revision", [None])[0]
+            if got == revision:
+                found.append({**build, "builder": names.get(build["builderid"], "?")})
+        return found
+
+    def wait_for_build(self, revision: str, timeout: float = 600) -> list[dict[str, Any]]:
+        """Wait until the pipeline build of ``revision`` is complete; return one row per build.
+
+        Each row: builder, build number, result, the step results, and pytest's counts from
+        the archived JUnit file (for matrix entries).
+        """
+
+        def done() -> list[dict[str, Any]] | None:
+            self._alive()
+            builds = self.builds_of(revision)
+            pipeline = [b for b in builds if b["builder"] == "ci"]
+            if pipeline and all(b["complete"] for b in builds):
+                return builds
+            return None
+
+        builds = waits.until(done, timeout=timeout, what=f"the CI build of {revision[:8]}", longest=1.0)
+        return [self._row(build, revision) for build in builds]
+
+    def _row(self, build: dict[str, Any], revision: str) -> dict[str, Any]:
+        steps = self.api(f"builds/{build['buildid']}/steps")["steps"]
+        row: dict[str, Any] = {
+            "revision": revision[:8],
+            "builder": build["builder"],
+            "build": build["number"],
+            "result": RESULTS.get(build["results"], str(build["results"])),
+            "steps": ", ".join(f"{s['name']}={RESULTS.get(s['results'], '-')}" for s in steps if s["name"] != "worker_preparation"),
+        }
+        junit = self.basedir / "junit" / revision / f"{build['builder']}.xml"
+        if junit.is_file():
+            row.update(junit_counts(junit))
+        return row
+
+    def step_log(self, revision: str, builder: str, step: str) -> str:
+        """The text of one step's first log in the build of ``revision`` on ``builder``."""
+        build = next(b for b in self.builds_of(revision) if b["builder"] == builder)
+        for s in self.api(f"builds/{build['buildid']}/steps")["steps"]:
+            if s["name"] == step:
+                logs = self.api(f"steps/{s['stepid']}/logs")["logs"]
+                if logs:
+                    with urllib.request.urlopen(f"{self.url}api/v2/logs/{logs[0]['logid']}/raw", timeout=10) as r:
+                        return r.read().decode(errors="replace")
+        return ""
+
+    def stop(self) -> str:
+        """Stop the master (SIGTERM, then wait); say how it ended."""
+        if self.process is None or self.process.poll() is not None:
+            return "the Buildbot master is not running"
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=30)
+        return f"the Buildbot master stopped (exit code {self.process.returncode})"
+
+
+def junit_counts(path: Path) -> dict[str, Any]:
+    """Tests, failures and the failed tests' names from a pytest JUnit XML file."""
+    root = ET.parse(path).getroot()
+    suite = root if root.tag == "testsuite" else root.find("testsuite")
+    if suite is None:
+        return {}
+    failed = [case.get("name", "?") for case in suite.iter("testcase") if case.find("failure") is not None or case.find("error") is not None]
+    return {
+        "tests": int(suite.get("tests", 0)),
+        "failed": len(failed),
+        "failed tests": ", ".join(failed) or "-",
+    }
+
+
+_state_dirs: dict[str, Path] = {}
+
+
+def state_dir(recipe: Recipe) -> Path:
+    """The recipe's scratch folder (repositories, master base folder, router config).
+
+    It is a :func:`cookbook.labels.scratch` folder: the recipe's ``close`` removes it, and so
+    does the sweep after a crashed kernel.
+    """
+    folder = _state_dirs.get(recipe.name)
+    if folder is None or not folder.exists():
+        folder = _state_dirs[recipe.name] = labels.scratch(recipe.name, "state")
+    return folder
