@@ -31,7 +31,7 @@ from tqdm.auto import tqdm
 from cookbook import config, engine, labels
 from cookbook.errors import BadParameter, CookbookError, ImageBuildError
 
-BUILDER_VERSION = "1"
+BUILDER_VERSION = "2"
 REPOSITORY = labels.IMAGE_REPO
 
 
@@ -290,15 +290,42 @@ def _debootstrap_import(client: docker.DockerClient, item: Entry, reference: str
             if done.returncode != 0:
                 tail = "\n".join((done.stdout + done.stderr).splitlines()[-20:])
                 raise ImageBuildError(item.name, " ".join(command), tail)
-            _clean_rootfs(root)
+            _prepare_rootfs(root, suite)
             bar.update(1)
             bar.set_postfix_str("docker import", refresh=True)
             _import(client, item, root, reference)
             bar.update(1)
 
 
-def _clean_rootfs(root: Path) -> None:
-    """Drop apt's downloaded lists and archives: the image is smaller and apt-get update is needed anyway."""
+APT_CLEAN = """\
+# Drop downloaded packages after every install, as the official Debian images do:
+# without this each apt layer of a Dockerfile keeps its .deb files.
+DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+APT::Update::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+Dir::Cache::pkgcache "";
+Dir::Cache::srcpkgcache "";
+"""
+
+
+def _prepare_rootfs(root: Path, suite: str) -> None:
+    """Make the debootstrapped tree a good base image.
+
+    Adds the suite's updates and security sources (the same mirror host), apt settings that
+    keep layers small, and a ``policy-rc.d`` so that packages never try to start services
+    during a build; drops apt's downloaded lists and archives.
+    """
+    sources = root / "etc/apt/sources.list"
+    first = next((line.split() for line in sources.read_text().splitlines() if line.startswith("deb ")), None)
+    if first and len(first) >= 3:
+        mirror = first[1].rstrip("/")
+        extra = [f"deb {mirror} {suite}-updates main"]
+        if mirror.endswith("/debian"):
+            extra.append(f"deb {mirror}-security {suite}-security main")
+        sources.write_text(sources.read_text().rstrip("\n") + "\n" + "\n".join(extra) + "\n")
+    (root / "etc/apt/apt.conf.d/docker-clean").write_text(APT_CLEAN)
+    policy = root / "usr/sbin/policy-rc.d"
+    policy.write_text("#!/bin/sh\n# No service starts while an image is built.\nexit 101\n")
+    policy.chmod(0o755)
     for folder in (root / "var/cache/apt/archives", root / "var/lib/apt/lists"):
         for path in folder.glob("*"):
             if path.is_file():
