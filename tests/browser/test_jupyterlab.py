@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import shutil
 import socket
@@ -52,10 +53,13 @@ def lab_settings(folder: Path) -> None:
         target.write_text(json.dumps(values))
 
 
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
-    """A JupyterLab server on a copy of the notebooks; yields its base URL and token."""
-    home = tmp_path_factory.mktemp("lab-home")
+@pytest.fixture
+def lab(tmp_path: Path) -> Iterator[tuple[str, str]]:
+    """A JupyterLab server of its own on a copy of the notebooks; yields its base URL and token.
+
+    One server per notebook: its kernel (and so what the notebook started) ends with the test.
+    """
+    home = tmp_path / "lab-home"
     books = home / "notebooks"
     shutil.copytree(runner.notebooks_dir(), books)
     lab_settings(home / "settings")
@@ -112,10 +116,11 @@ def test_first_form_renders_and_runs(lab: tuple[str, str], notebook: Path) -> No
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         try:
             page.goto(f"{base}/lab/tree/{notebook.name}?token={token}")
-            cell = page.locator(".jp-NotebookPanel:visible .jp-Cell").nth(index)
+            cell = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell").nth(index)
             expect(cell).to_be_visible(timeout=90_000)
             expect(page.locator("#jp-main-statusbar")).to_contain_text("Idle", timeout=90_000)
             cell.locator(".jp-InputPrompt").click()
+            expect(cell).to_have_class(re.compile(r"\bjp-mod-active\b"))
             run_command(page, "notebook:run-all-above")
             cell.locator(".jp-InputPrompt").click()
             run_command(page, "notebook:run-cell")
