@@ -115,7 +115,7 @@ def execute(path: Path, out: Path, parameters: dict[str, Any], quick: bool, repo
 
     out.mkdir(parents=True, exist_ok=True)
     target = out / path.name
-    env = {"COOKBOOK_REPORT": str(report), "COOKBOOK_NOTEBOOK": path.stem, "COOKBOOK_QUICK": "1" if quick else ""}
+    env = {"COOKBOOK_REPORT": str(report.resolve()), "COOKBOOK_NOTEBOOK": path.stem, "COOKBOOK_QUICK": "1" if quick else ""}
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     started = time.monotonic()
