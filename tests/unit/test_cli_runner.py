@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -62,3 +63,13 @@ def test_summary_from_report(tmp_path: Path) -> None:
     rows = runner.write_summary(report, tmp_path / "summary.csv")
     assert rows[0]["passed"] is True
     assert (tmp_path / "summary.csv").read_text().splitlines()[0] == "notebook,recipe,title,check,passed,seconds"
+
+
+def test_every_parameter_cell_line_is_a_papermill_parameter() -> None:
+    import papermill
+
+    for path in runner.chapters().values():
+        declared = papermill.inspect_notebook(str(path))
+        cells = [c for c in json.loads(path.read_text())["cells"] if "parameters" in c["metadata"].get("tags", [])]
+        assigned = [line.split("=")[0].strip() for line in "".join(cells[0]["source"]).splitlines() if "=" in line.split("#")[0]]
+        assert sorted(assigned) == sorted(declared), f"{path.name}: papermill cannot read some parameters"
