@@ -9,7 +9,7 @@ host run) and the axis says so. Style is set per call, never through global rcPa
 from __future__ import annotations
 
 import time
-from typing import Callable, Sequence
+from typing import Callable, Iterator, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -114,13 +114,18 @@ def _published_latency_ratio(reference: pd.DataFrame, source: str, configuration
     return _ref_value(reference, "netperf 1-byte RR", "no docker") / rate
 
 
+def _net_paths(ratios: pd.DataFrame, metric: str) -> Iterator[tuple[str, str, tuple[float, float, float]]]:
+    """Per network path: its name, our bar's label, and the (median, q1, q3) of its ratios."""
+    for path, rows in ratios[ratios["metric"] == metric].groupby("path", sort=False):
+        yield path, f"ours\n{path.replace(' (container to container)', '')}", _spread(rows["ratio"])
+
+
 def net_latency(ratios: pd.DataFrame, reference: pd.DataFrame, ax: Axes | None = None) -> Axes:
     """Round-trip time of each path / host loopback, beside moby#7857's and IBM's netperf RR."""
     ax = _axes(ax, (8.5, 3.8))
     labels, medians, lows, highs, colors = [], [], [], [], []
-    for path, rows in ratios[ratios["metric"] == "rtt_us"].groupby("path", sort=False):
-        median, q1, q3 = _spread(rows["ratio"])
-        labels.append(f"ours\n{path.replace(' (container to container)', '')}")
+    for path, ours, (median, q1, q3) in _net_paths(ratios, "rtt_us"):
+        labels.append(ours)
         medians.append(median), lows.append(q1), highs.append(q3), colors.append(OURS)
         for label, source, configuration in NET_PUBLISHED.get(path, []):
             value = _published_latency_ratio(reference, source, configuration)
@@ -138,9 +143,8 @@ def net_bandwidth(ratios: pd.DataFrame, reference: pd.DataFrame, ax: Axes | None
     """Bandwidth of each path / host loopback, beside IBM's nuttcp (every configuration saturated 10GbE)."""
     ax = _axes(ax, (7, 3.4))
     labels, medians, lows, highs, colors = [], [], [], [], []
-    for path, rows in ratios[ratios["metric"] == "bandwidth_gbps"].groupby("path", sort=False):
-        median, q1, q3 = _spread(rows["ratio"])
-        labels.append(f"ours\n{path.replace(' (container to container)', '')}")
+    for _, ours, (median, q1, q3) in _net_paths(ratios, "bandwidth_gbps"):
+        labels.append(ours)
         medians.append(median), lows.append(q1), highs.append(q3), colors.append(OURS)
     labels.append("IBM nuttcp\nall (10GbE)")
     medians.append(1.0), lows.append(1.0), highs.append(1.0), colors.append(PUBLISHED)
