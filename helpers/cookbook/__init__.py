@@ -6,7 +6,7 @@ public API, each defined in the module of its concern.
 
 from cookbook import errors, images, labels, show, waits
 from cookbook.containers import remove, run, run_to_exit
-from cookbook.engine import connect, published_host
+from cookbook.engine import connect, publish_ip, published_host
 from cookbook.recipe import Recipe
 from cookbook.session import start
 
@@ -16,6 +16,7 @@ __all__ = [
     "errors",
     "images",
     "labels",
+    "publish_ip",
     "published_host",
     "remove",
     "run",

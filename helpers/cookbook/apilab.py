@@ -32,12 +32,14 @@ from typing import Callable, Iterator, Mapping, Sequence
 
 import docker
 import docker.errors
+from docker.tls import TLSConfig
 
-from cookbook import containers, engine, labels, waits
+from cookbook import api, containers, engine, labels, waits
 from cookbook.errors import BadParameter, CookbookError
 from cookbook.sandbox import Sandbox
 
 REGISTRY_PORT = 5000
+TLS_FLAG_FILES = (("cacert", "ca.pem"), ("cert", "cert.pem"), ("key", "key.pem"))
 
 
 def stock(box: Sandbox, name: str = "busybox") -> str:
@@ -199,6 +201,37 @@ def docker_cli(
         )
     shown = " ".join([*(f"{k}={v}" for k, v in variables.items()), "docker", *args])
     return CliRun(shown, done.returncode, (done.stdout + done.stderr).strip())
+
+
+def engine_api(box: Sandbox) -> api.EngineAPI:
+    """Our hand-made client for ``box``; over TLS with the sandbox's client certificate if it has one."""
+    return api.EngineAPI(box.url, tls=api.TlsFiles.folder(box.cert_path) if box.cert_path else None)
+
+
+def host_flags(box: Sandbox) -> list[str]:
+    """The ``docker`` CLI flags that reach ``box``: ``-H URL``, and the TLS files if it has them."""
+    flags = ["-H", box.url]
+    if box.cert_path:
+        flags += ["--tlsverify", *(f"--tls{kind}={box.cert_path / name}" for kind, name in TLS_FLAG_FILES)]
+    return flags
+
+
+def api_client(box: Sandbox, version: str) -> docker.APIClient:
+    """``docker.APIClient(base_url=box.url, version=version)``, over TLS when the sandbox has it.
+
+    A TLS client ignores ``REQUESTS_CA_BUNDLE`` (requests would check the sandbox against the
+    system's CAs instead of ``ca.pem``), as :func:`cookbook.engine.client_for` does.
+    """
+    client = docker.APIClient(base_url=box.url, version=version, tls=sdk_tls(box), timeout=10)
+    client.trust_env = False
+    return client
+
+
+def sdk_tls(box: Sandbox) -> TLSConfig | bool:
+    """What ``docker.APIClient(tls=...)`` needs to reach ``box`` (False: plain HTTP)."""
+    if not box.cert_path:
+        return False
+    return TLSConfig(client_cert=(str(box.cert_path / "cert.pem"), str(box.cert_path / "key.pem")), ca_cert=str(box.cert_path / "ca.pem"))
 
 
 @contextmanager

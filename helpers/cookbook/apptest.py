@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import re
 import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from cookbook import config, images
+from cookbook import config, images, labels
 from cookbook.errors import BadParameter
 from cookbook.recipe import Recipe
 
@@ -137,8 +136,11 @@ def test_matrix(recipe: Recipe, images_: Sequence[str], *, app: str = "blueprint
     source = app_dir(app)
     if not inject_failure:
         return [run_tests(recipe, source, image) for image in images_]
-    with tempfile.TemporaryDirectory(prefix="cookbook-apptest-") as scratch:
-        copy = Path(scratch) / app
+    scratch = labels.scratch(recipe.name, "app")  # ours: carried into a remote engine's containers
+    try:
+        copy = scratch / app
         shutil.copytree(source, copy)
         (copy / "test_injected.py").write_text(FAILING_TEST)
         return [run_tests(recipe, copy, image) for image in images_]
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)

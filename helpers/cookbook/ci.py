@@ -109,6 +109,14 @@ def make_repo(folder: Path, app: Path) -> Repo:
     return repo
 
 
+_started: list["CiServer"] = []
+
+
+def masters_running() -> int:
+    """How many Buildbot masters this kernel started are still running."""
+    return sum(server.process is not None and server.process.poll() is None for server in _started)
+
+
 @dataclass
 class CiServer:
     """A Buildbot master watching ``repo``, with one Docker latent worker per matrix entry.
@@ -180,6 +188,7 @@ class CiServer:
     def start(self) -> None:
         """Start the master (``buildbot start --nodaemon``) and wait until its web API and poller are up."""
         self.configure()
+        _started.append(self)
         out = (self.basedir / "stdout.log").open("wb")
         self.process = subprocess.Popen(
             [str(Path(sys.executable).parent / "buildbot"), "start", "--nodaemon", str(self.basedir)],

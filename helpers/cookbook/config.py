@@ -25,7 +25,10 @@ class Settings:
         wait_timeout: Default seconds a readiness wait may take.
         build_timeout: Seconds one image build may take.
         state_dir: Where logs, certificates and scratch files go (``.cookbook/``).
-        publish_ip: The host address ports are published on (loopback by default).
+        publish_ip: The engine host's address ports are published on ("" = loopback for a
+            local engine, the engine's address for a remote one; see :mod:`cookbook.engine`).
+        published_host: Where this kernel reaches the engine's published ports, when it is
+            not the host in ``DOCKER_HOST`` (an engine behind a tunnel); "" = from ``DOCKER_HOST``.
         report: Path of the JSON-lines file checks are appended to, if set.
         notebook: Name of the notebook being run headless, if set.
         debian_mirror: Debian mirror for debootstrap and image builds ("" = the host's).
@@ -38,7 +41,8 @@ class Settings:
     wait_timeout: float = 60.0
     build_timeout: float = 1800.0
     state_dir: Path = Path(".cookbook")
-    publish_ip: str = "127.0.0.1"
+    publish_ip: str = ""
+    published_host: str = ""
     report: Path | None = None
     notebook: str = ""
     debian_mirror: str = ""
@@ -93,7 +97,8 @@ def settings() -> Settings:
         wait_timeout=_number("COOKBOOK_WAIT_TIMEOUT", 60.0),
         build_timeout=_number("COOKBOOK_BUILD_TIMEOUT", 1800.0),
         state_dir=state,
-        publish_ip=os.environ.get("COOKBOOK_PUBLISH_IP", "127.0.0.1") or "127.0.0.1",
+        publish_ip=os.environ.get("COOKBOOK_PUBLISH_IP", "").strip(),
+        published_host=os.environ.get("COOKBOOK_PUBLISHED_HOST", "").strip(),
         report=Path(report) if report else None,
         notebook=os.environ.get("COOKBOOK_NOTEBOOK", ""),
         debian_mirror=os.environ.get("COOKBOOK_DEBIAN_MIRROR", ""),

@@ -15,7 +15,7 @@ import docker
 import docker.errors
 from docker.models.containers import Container
 
-from cookbook import config, engine, images, labels, waits
+from cookbook import config, engine, hostfiles, images, labels, waits
 from cookbook.errors import ContainerFailed
 
 PortSpec = Mapping[int | str, int | None | tuple[str, int | None] | list[Any]]
@@ -39,7 +39,7 @@ def publish(ports: PortSpec | None, host_ip: str | None = None) -> dict[str, Any
     """
     if ports is None:
         return None
-    ip = host_ip or config.settings().publish_ip
+    ip = host_ip or engine.publish_ip()
     bound: dict[str, Any] = {}
     for inner, outer in ports.items():
         key = str(inner) if "/" in str(inner) else f"{inner}/tcp"
@@ -79,7 +79,8 @@ def run(
         name: The container's name (default: the engine picks one).
         ports: ``{container_port: host_port}``; None as host port picks a free one.
             Published on 127.0.0.1 unless an ``(ip, port)`` tuple says otherwise.
-        volumes: As the SDK takes them (``["/host:/ctr:ro"]`` or a dict).
+        volumes: As the SDK takes them (``["/host:/ctr:ro"]`` or a dict). Our own folders
+            are copied in instead when the engine does not see them (:mod:`cookbook.hostfiles`).
         environment: Environment variables.
         network: A network name (``bridge``, ``host``, ``none``, ``container:NAME``, ours).
         wait: A readiness strategy from :mod:`cookbook.waits` (default: none).
@@ -126,6 +127,7 @@ def _start(image: str, recipe: str, create_args: dict[str, Any], client: docker.
     """Create and start a labelled container; remove it if the start fails."""
     create_args["labels"] = labels.for_recipe(recipe, **dict(create_args.get("labels") or {}))
     reference = images.ensure(image, client=client) if images.is_catalogued(image) else image
+    create_args["volumes"], files = hostfiles.carry(create_args.get("volumes"), client)
     try:
         created = client.containers.create(reference, **{k: v for k, v in create_args.items() if v is not None})
     except docker.errors.ImageNotFound:
@@ -137,6 +139,7 @@ def _start(image: str, recipe: str, create_args: dict[str, Any], client: docker.
         raise ContainerFailed(f"the engine refused to create the container: {_explain(exc)}.") from None
     container = ManagedContainer(attrs=created.attrs, client=client, collection=client.containers)
     try:
+        hostfiles.copy_in(container, files)  # our files, for an engine that cannot mount them
         container.start()
     except docker.errors.APIError as exc:
         remove(container)

@@ -7,7 +7,9 @@ and last the local socket.
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import socket
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
@@ -18,7 +20,8 @@ import requests.exceptions
 from docker.constants import MINIMUM_DOCKER_API_VERSION
 from docker.tls import TLSConfig
 
-from cookbook.errors import NoEngine
+from cookbook import config
+from cookbook.errors import BadParameter, NoEngine
 
 LOCAL_SOCKET = "unix:///var/run/docker.sock"
 _clients: dict[tuple[str, str], docker.DockerClient] = {}
@@ -149,8 +152,51 @@ def connect(point: Endpoint | None = None, *, fresh: bool = False) -> docker.Doc
 
 
 def published_host() -> str:
-    """Where ports published by the current engine are reachable from this kernel."""
-    return endpoint().published_host
+    """Where ports published by the current engine are reachable from this kernel.
+
+    ``COOKBOOK_PUBLISHED_HOST`` when set (an engine reached through a tunnel), else the host in
+    ``DOCKER_HOST``, else ``127.0.0.1`` (the local socket).
+    """
+    return config.settings().published_host or endpoint().published_host
+
+
+def is_loopback(address: str) -> bool:
+    """Whether ``address`` (an IP or ``localhost``) only answers on its own machine."""
+    if address == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
+
+
+def publish_ip() -> str:
+    """The address of the engine's host that containers publish their ports on.
+
+    ``COOKBOOK_PUBLISH_IP`` when set; ``127.0.0.1`` for a local engine; for a remote one the
+    address this kernel reaches it on (its ports are of no use on the remote loopback).
+
+    Raises:
+        BadParameter: The remote engine's host name does not resolve to an address.
+    """
+    chosen = config.settings().publish_ip
+    if chosen:
+        return chosen
+    host = published_host()
+    if is_loopback(host):
+        return "127.0.0.1"
+    try:
+        return socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)[0][4][0]
+    except socket.gaierror:
+        raise BadParameter(
+            f"the engine's host {host!r} does not resolve to an address.",
+            "set COOKBOOK_PUBLISH_IP to the engine host's address.",
+        ) from None
+
+
+def beyond_loopback() -> bool:
+    """Whether ports the engine publishes are reachable from other machines (a remote engine)."""
+    return not is_loopback(publish_ip())
 
 
 def versions(client: docker.DockerClient | None = None) -> dict[str, str]:

@@ -161,7 +161,10 @@ def rollback(service: Service) -> None:
 
 
 def start_router(cluster: Cluster, service: str, network: str, node: int = 1) -> tuple[Any, str]:
-    """Start nginx on node ``node`` routing to ``service``; return (container, URL from here)."""
+    """Start nginx on node ``node`` routing to ``service``; return (container, URL from here).
+
+    A sandbox node must publish :data:`ROUTER_PORT` (``sandbox.cluster(..., ports=[ROUTER_PORT])``).
+    """
     conf = ROUTER_CONF.replace("SERVICE", service).replace("PORT", str(APP_PORT))
     command = ["sh", "-c", "printf '%s' \"$ROUTER_CONF\" > /etc/nginx/conf.d/default.conf && exec nginx -g 'daemon off;'"]
     router = cluster.run_on(
@@ -172,7 +175,8 @@ def start_router(cluster: Cluster, service: str, network: str, node: int = 1) ->
         network=network,
         options={"ports": {"80/tcp": ROUTER_PORT}, "entrypoint": [], "environment": {"ROUTER_CONF": conf}},
     )
-    address = cluster.node(node).sandbox.address if cluster.node(node).sandbox else "127.0.0.1"
-    url = f"http://{address}:{ROUTER_PORT}/"
+    box = cluster.node(node).sandbox
+    address, port = box.reach(ROUTER_PORT) if box else ("127.0.0.1", ROUTER_PORT)
+    url = f"http://{address}:{port}/"
     waits.until(lambda: urllib.request.urlopen(url, timeout=3).status == 200, timeout=120, what="the router to serve the app")
     return router, url

@@ -43,7 +43,7 @@ from docker.models.networks import Network
 from docker.models.volumes import Volume
 from docker.types import IPAMConfig, IPAMPool
 
-from cookbook import config, containers, images, labels, tls, waits
+from cookbook import config, containers, engine as engines, images, labels, tls, waits
 from cookbook.engine import Endpoint, client_for, connect
 from cookbook.errors import BadParameter, CookbookError, NoEngine, SandboxFailed, WaitTimeout
 
@@ -191,6 +191,11 @@ class Sandbox:
         return Endpoint(self.url, str(self.cert_path) if self.cert_path else None)
 
     @property
+    def api_port(self) -> int:
+        """The API's port inside the container: 2376 with TLS, 2375 without."""
+        return TLS_PORT if self.cert_path else PLAIN_PORT
+
+    @property
     def address(self) -> str:
         """The sandbox's address on its Docker network (what other containers reach it on)."""
         networks = self.container.attrs["NetworkSettings"]["Networks"]
@@ -203,6 +208,10 @@ class Sandbox:
         if self.cert_path:
             variables.update(DOCKER_TLS_VERIFY="1", DOCKER_CERT_PATH=str(self.cert_path))
         return variables
+
+    def reach(self, port: int) -> tuple[str, int]:
+        """Where this kernel reaches the sandbox's ``port`` (one of the ``ports`` it was started with)."""
+        return waits.host_port(self.container, port)
 
     def logs(self, tail: int = 50) -> str:
         """The daemon's last ``tail`` log lines."""
@@ -262,7 +271,8 @@ def _fresh_folder(host: docker.DockerClient, name: str, recipe: str) -> Path:
 
 def _certificates(folder: Path, name: str, authority: tls.Authority | None) -> tuple[tls.ServerCert, tls.ClientCert]:
     ca = authority or tls.authority(folder, common_name=f"{name} CA")
-    server = tls.server(ca, folder, hosts=["127.0.0.1", "localhost", name], common_name=name)
+    hosts = dict.fromkeys(["127.0.0.1", "localhost", name, engines.publish_ip(), engines.published_host()])
+    server = tls.server(ca, folder, hosts=list(hosts), common_name=name)
     return server, tls.client(ca, folder)
 
 
@@ -284,14 +294,26 @@ def _did_not_start(container: Container, command: list[str]) -> SandboxFailed:
     )
 
 
+def _choose_tls(tlsverify: bool | None) -> bool:
+    """TLS as asked; by default only when the API would be reachable beyond loopback."""
+    beyond = engines.beyond_loopback()
+    if tlsverify is False and beyond:
+        raise BadParameter(
+            f"a sandbox without TLS would publish a root-equivalent API on {engines.publish_ip()}, beyond loopback.",
+            "leave tlsverify at its default (TLS on a remote engine), or pass tlsverify=True.",
+        )
+    return beyond if tlsverify is None else tlsverify
+
+
 def engine(
     *,
-    tlsverify: bool = False,
+    tlsverify: bool | None = None,
     ipv6: str | None = None,
     storage_driver: str | None = None,
     flags: Sequence[str] = (),
     name: str | None = None,
     network: str | None = None,
+    ports: Sequence[int] = (),
     authority: tls.Authority | None = None,
     recipe: str = "sandbox",
     timeout: float | None = None,
@@ -301,12 +323,16 @@ def engine(
 
     Args:
         tlsverify: Serve the API with TLS and require client certificates; the certificates
-            are made with :mod:`cookbook.tls` (SANs: 127.0.0.1, localhost, ``name``).
+            are made with :mod:`cookbook.tls` (SANs: 127.0.0.1, localhost, ``name``, the
+            engine's address). Default: TLS only on a remote engine, where the API is published
+            beyond loopback (plain TCP there is refused).
         ipv6: The ``--fixed-cidr-v6`` subnet (``2001:db8:1::/64``); None: no IPv6.
         storage_driver: ``overlay2``, ``vfs``, ... (None: the daemon's choice).
         flags: Any other dockerd flags.
         name: The container's and the daemon's name (default: ``cookbook-sandbox-XXXXXX``).
         network: A Docker network of ours to attach the sandbox to (default: ``bridge``).
+        ports: More of the sandbox's ports to publish (where its own containers publish
+            theirs), so that they are reachable from here on a remote engine too.
         authority: Sign the certificates with this CA (sandboxes that share one accept the
             same client certificate); default: a new CA of the sandbox's own.
         recipe: The recipe the sandbox belongs to (its label).
@@ -323,6 +349,7 @@ def engine(
         BadParameter: ``name`` is taken.
     """
     host = client or connect()
+    tlsverify = _choose_tls(tlsverify)
     name = name or _unique("cookbook-sandbox")
     port = TLS_PORT if tlsverify else PLAIN_PORT
     command = daemon_flags(tlsverify=tlsverify, ipv6=ipv6, storage_driver=storage_driver, extra=flags)
@@ -341,7 +368,7 @@ def engine(
             command,
             recipe=recipe,
             name=name,
-            ports={port: None},
+            ports={port: None, **{extra: None for extra in ports}},
             volumes=mounts,
             network=network,
             options={**DIND_OPTIONS, "hostname": name},
@@ -524,13 +551,13 @@ def _host_nodes(urls: Sequence[str], cert_path: Path) -> list[Node]:
 
 
 def _sandbox_nodes(
-    n: int, network: Network, recipe: str, timeout: float | None, host: docker.DockerClient
+    n: int, network: Network, recipe: str, timeout: float | None, host: docker.DockerClient, ports: Sequence[int]
 ) -> list[Node]:
     boxes: list[Sandbox] = []
     try:
         for number in range(1, n + 1):
             name = f"{network.name}-node{number}"
-            boxes.append(engine(name=name, network=network.name, recipe=recipe, timeout=timeout, client=host))
+            boxes.append(engine(name=name, network=network.name, ports=ports, recipe=recipe, timeout=timeout, client=host))
     except BaseException:
         for box in boxes:
             box.close()
@@ -563,6 +590,7 @@ def cluster(
     engines: Sequence[str] | None = None,
     cert_path: str | Path | None = None,
     name: str | None = None,
+    ports: Sequence[int] = (),
     recipe: str = "cluster",
     timeout: float | None = None,
     client: docker.DockerClient | None = None,
@@ -577,6 +605,7 @@ def cluster(
             ``COOKBOOK_ENGINES_CERT_PATH``).
         name: The private network's name, and the prefix of the sandboxes' names
             (default: ``cookbook-cluster-XXXXXX``).
+        ports: Ports each sandbox node publishes (see :func:`engine`).
         recipe: The recipe the cluster belongs to (its label).
         timeout: Seconds each step may take (default: ``COOKBOOK_WAIT_TIMEOUT``).
         client: The reader's engine (default: :func:`cookbook.engine.connect`).
@@ -605,7 +634,7 @@ def cluster(
     else:
         network = host.networks.create(name or _unique("cookbook-cluster"), labels=labels.for_recipe(recipe))
         try:
-            formed = Cluster(_sandbox_nodes(n, network, recipe, timeout, host), recipe, network, host)
+            formed = Cluster(_sandbox_nodes(n, network, recipe, timeout, host, ports), recipe, network, host)
         except BaseException:
             network.remove()
             raise

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import docker
 
-from cookbook import config, engine, labels
+from cookbook import config, engine, labels, magics
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,8 @@ class Session:
 def start() -> Session:
     """Connect to the engine, remove what crashed sessions left, arm the exit sweep.
 
+    In a notebook it also makes the ``%%on_this_host`` cell magic available (:mod:`cookbook.magics`).
+
     Raises:
         NoEngine: No engine answers; the one-line message says how to point at one.
     """
@@ -48,4 +50,14 @@ def start() -> Session:
     client = engine.connect(point)
     swept = labels.sweep(client, stale_only=True)
     labels.install_exit_sweep()
+    magics.register(_shell())
     return Session(client, point, engine.versions(client), swept, config.settings().quick)
+
+
+def _shell() -> object | None:
+    """The IPython shell we run in, if any."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    return get_ipython()

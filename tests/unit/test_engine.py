@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
 
 from cookbook import engine
-from cookbook.errors import NoEngine
+from cookbook.errors import BadParameter, NoEngine
 
 
 def test_docker_host_with_tls(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -35,3 +36,42 @@ def test_nothing_answers_is_one_clear_line() -> None:
     with pytest.raises(NoEngine, match="no Docker Engine answers at unix:///nonexistent.sock") as caught:
         engine.connect(engine.Endpoint("unix:///nonexistent.sock"))
     assert "DOCKER_HOST" in caught.value.line()
+
+
+@pytest.mark.parametrize(
+    ("docker_host", "published", "expected"),
+    [
+        ("", "", ("127.0.0.1", "127.0.0.1", False)),
+        ("tcp://127.0.0.1:2376", "", ("127.0.0.1", "127.0.0.1", False)),
+        ("tcp://10.1.2.3:2376", "", ("10.1.2.3", "10.1.2.3", True)),
+        ("tcp://127.0.0.1:40000", "172.18.0.2", ("172.18.0.2", "172.18.0.2", True)),
+    ],
+    ids=["local socket", "loopback tcp", "remote", "tunnel"],
+)
+def test_where_ports_are_published_and_reached(
+    monkeypatch: pytest.MonkeyPatch, docker_host: str, published: str, expected: tuple[str, str, bool]
+) -> None:
+    monkeypatch.setenv("DOCKER_CONFIG", "/nonexistent")
+    monkeypatch.setenv("DOCKER_HOST", docker_host)
+    monkeypatch.setenv("COOKBOOK_PUBLISHED_HOST", published)
+    monkeypatch.delenv("COOKBOOK_PUBLISH_IP", raising=False)
+    assert (engine.published_host(), engine.publish_ip(), engine.beyond_loopback()) == expected
+
+
+def test_publish_ip_setting_wins(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DOCKER_HOST", "tcp://10.1.2.3:2376")
+    monkeypatch.setenv("COOKBOOK_PUBLISH_IP", "10.9.9.9")
+    assert engine.publish_ip() == "10.9.9.9"
+
+
+def test_unresolvable_remote_host_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DOCKER_HOST", "tcp://no-such-host.invalid:2376")
+    monkeypatch.delenv("COOKBOOK_PUBLISH_IP", raising=False)
+    monkeypatch.delenv("COOKBOOK_PUBLISHED_HOST", raising=False)
+
+    def no_answer(*args: object, **kwargs: object) -> None:  # no DNS query leaves this machine
+        raise socket.gaierror("no such host")
+
+    monkeypatch.setattr(socket, "getaddrinfo", no_answer)
+    with pytest.raises(BadParameter, match="COOKBOOK_PUBLISH_IP"):
+        engine.publish_ip()

@@ -31,9 +31,9 @@ def test_bad_settings_are_named(monkeypatch: pytest.MonkeyPatch, name: str, valu
 
 
 def test_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("COOKBOOK_IMAGE_POLICY", "COOKBOOK_QUICK", "COOKBOOK_PUBLISH_IP", "COOKBOOK_REPORT"):
+    for name in ("COOKBOOK_IMAGE_POLICY", "COOKBOOK_QUICK", "COOKBOOK_PUBLISH_IP", "COOKBOOK_PUBLISHED_HOST", "COOKBOOK_REPORT"):
         monkeypatch.delenv(name, raising=False)
     settings = config.settings()
     assert settings.image_policy == "local"
-    assert settings.publish_ip == "127.0.0.1"
+    assert settings.publish_ip == "" and settings.published_host == ""
     assert settings.report is None and not settings.quick
