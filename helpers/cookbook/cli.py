@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-from cookbook import config, engine, images, labels, runner
+from cookbook import config, engine, hostfiles, images, labels, runner
 from cookbook.errors import BadParameter, CookbookError
 
 MIN_FREE_GIB = 5.0
@@ -33,6 +33,9 @@ def _doctor(args: argparse.Namespace) -> int:
         return 1
     for key, value in engine.versions(client).items():
         print(f"{key.replace('_', ' '):<15}: {value}")
+    print(f"published ports: on {engine.publish_ip()}, reached from here at {engine.published_host()}")
+    here = hostfiles.engine_sees(client)
+    print(f"our files      : {'bind-mounted (the engine runs here)' if here else 'copied into containers (the engine runs elsewhere)'}")
     free = shutil.disk_usage(settings.state_dir.parent if settings.state_dir.parent.exists() else "/").free / 2**30
     print(f"free disk      : {free:.1f} GiB")
     if free < MIN_FREE_GIB:

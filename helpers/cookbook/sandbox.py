@@ -12,11 +12,13 @@ driver) or several hosts gets them here, and the reader's own engine is never re
         swarm.run_on(2, "busybox", "ping -c 3 db", network="backend").wait()
 
 A sandbox is a ``dockerd`` in a container of the catalogue's ``dind`` image. It listens on a TCP
-port published on 127.0.0.1 (a free one), its ``/var/lib/docker`` is a volume, and its
-certificates live in a scratch folder of its own (:func:`cookbook.labels.scratch`).
-Everything carries our labels, so :func:`cookbook.labels.sweep` removes what a crashed
-kernel left behind; :meth:`Sandbox.close` (or the end of a ``with`` block) removes it at once.
-The certificate files are bind-mounted, so sandboxes need the engine to run on this machine.
+port published on a free port of the engine's publish address (127.0.0.1 for a local engine),
+its ``/var/lib/docker`` is a volume, and its certificates live in a scratch folder of its own
+(:func:`cookbook.labels.scratch`), mounted or, on a remote engine, copied in
+(:mod:`cookbook.hostfiles`). On a remote engine the API is published beyond loopback, so a
+sandbox there always speaks TLS. Everything carries our labels, so :func:`cookbook.labels.sweep`
+removes what a crashed kernel left behind; :meth:`Sandbox.close` (or the end of a ``with``
+block) removes it at once.
 
 A cluster is a Swarm: node 1 is the manager, the others join it. Its nodes are sandboxes on a
 private network of ours, or the reader's own engines (``COOKBOOK_ENGINES``, TCP+TLS URLs, with
