@@ -34,8 +34,9 @@ class ManagedContainer(Container):
 def publish(ports: PortSpec | None, host_ip: str | None = None) -> dict[str, Any] | None:
     """Turn ``{container_port: host_port_or_None}`` into SDK bindings on ``host_ip``.
 
-    A bare host port (or None for a random one) is bound to the loopback address
-    (``COOKBOOK_PUBLISH_IP``); a tuple ``(ip, port)`` is kept as the reader wrote it.
+    A bare host port (or None for a random one) is bound to the engine's publish address
+    (loopback for a local engine; see :func:`cookbook.engine.publish_ip`); a tuple
+    ``(ip, port)`` is kept as the reader wrote it.
     """
     if ports is None:
         return None
@@ -78,7 +79,8 @@ def run(
         recipe: The recipe this container belongs to (its ``recipe`` label).
         name: The container's name (default: the engine picks one).
         ports: ``{container_port: host_port}``; None as host port picks a free one.
-            Published on 127.0.0.1 unless an ``(ip, port)`` tuple says otherwise.
+            Published on :func:`cookbook.engine.publish_ip` (127.0.0.1 for a local engine)
+            unless an ``(ip, port)`` tuple says otherwise.
         volumes: As the SDK takes them (``["/host:/ctr:ro"]`` or a dict). Our own folders
             are copied in instead when the engine does not see them (:mod:`cookbook.hostfiles`).
         environment: Environment variables.
