@@ -198,14 +198,18 @@ def build(name: str, *, client: docker.DockerClient | None = None, force: bool =
 
 
 def _drop_older_builds(client: docker.DockerClient, item: Entry, keep: str) -> None:
-    """Untag builds of earlier versions of this recipe (a layer still in use stays)."""
-    for image in client.images.list(name=item.repository):
-        for tag in image.tags:
-            if tag.startswith(f"{item.repository}:") and tag not in (keep, f"{item.repository}:latest"):
-                try:
-                    client.images.remove(tag)
-                except docker.errors.APIError:
-                    pass  # still used by a container: it goes with `cookbook clean --images`
+    """Remove builds of earlier versions of this recipe, and untagged ones a rebuild left.
+
+    An image a container still uses stays: it goes with ``cookbook clean --images``.
+    """
+    older = [tag for image in client.images.list(name=item.repository) for tag in image.tags
+             if tag.startswith(f"{item.repository}:") and tag not in (keep, f"{item.repository}:latest")]
+    untagged = client.images.list(filters={"dangling": True, "label": f"{labels.CATALOGUE}={item.name}"})
+    for reference in [*older, *(image.id for image in untagged)]:
+        try:
+            client.images.remove(reference)
+        except docker.errors.APIError:
+            pass  # still in use (a container, or a newer build on top of it)
 
 
 def _progress(total: int, name: str) -> tqdm:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import socket
 import subprocess
@@ -109,3 +110,15 @@ def test_ensure_does_not_rebuild(client: docker.DockerClient) -> None:
     assert images.ensure("busybox") == first
     assert client.images.get(first).id == identity
     assert first == images.local_reference("busybox")
+
+
+def test_a_rebuild_drops_the_untagged_copy_it_replaced(client: docker.DockerClient) -> None:
+    current = images.ensure("busybox")
+    stale_labels = labels.catalogue_labels("busybox", "0" * 12)
+    stale, _ = client.images.build(fileobj=io.BytesIO(f"FROM {current}\nRUN echo stale > /stale\n".encode()),
+                                   labels=stale_labels, rm=True)
+    assert not stale.tags
+    images._drop_older_builds(client, images.entry("busybox"), current)
+    with pytest.raises(docker.errors.ImageNotFound):
+        client.images.get(stale.id)
+    assert client.images.get(current).tags
