@@ -32,7 +32,6 @@ from typing import Callable, Iterator, Mapping, Sequence
 
 import docker
 import docker.errors
-from docker.tls import TLSConfig
 
 from cookbook import api, containers, engine, labels, waits
 from cookbook.errors import BadParameter, CookbookError
@@ -222,16 +221,9 @@ def api_client(box: Sandbox, version: str) -> docker.APIClient:
     A TLS client ignores ``REQUESTS_CA_BUNDLE`` (requests would check the sandbox against the
     system's CAs instead of ``ca.pem``), as :func:`cookbook.engine.client_for` does.
     """
-    client = docker.APIClient(base_url=box.url, version=version, tls=sdk_tls(box), timeout=10)
+    client = docker.APIClient(base_url=box.url, version=version, tls=engine.tls_config(box.endpoint), timeout=10)
     client.trust_env = False
     return client
-
-
-def sdk_tls(box: Sandbox) -> TLSConfig | bool:
-    """What ``docker.APIClient(tls=...)`` needs to reach ``box`` (False: plain HTTP)."""
-    if not box.cert_path:
-        return False
-    return TLSConfig(client_cert=(str(box.cert_path / "cert.pem"), str(box.cert_path / "key.pem")), ca_cert=str(box.cert_path / "ca.pem"))
 
 
 @contextmanager

@@ -76,7 +76,12 @@ def endpoint() -> Endpoint:
     return _context_endpoint() or Endpoint(LOCAL_SOCKET)
 
 
-def _tls(point: Endpoint) -> TLSConfig | bool:
+def tls_config(point: Endpoint) -> TLSConfig | bool:
+    """The SDK's TLS settings for ``point``: its certificate folder's files, or False for plain HTTP.
+
+    Raises:
+        NoEngine: A file of the folder is missing.
+    """
     if not point.cert_path:
         return False
     folder = Path(point.cert_path)
@@ -105,7 +110,7 @@ def client_for(point: Endpoint, timeout: int = 120) -> docker.DockerClient:
         docker.errors.DockerException: The engine does not answer the version query.
     """
     url = point.url.replace("https://", "tcp://")
-    tls = _tls(point)
+    tls = tls_config(point)
     if not tls:
         return docker.DockerClient(base_url=url, version="auto", timeout=timeout)
     # requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE replace a session's CA file

@@ -9,6 +9,7 @@ host run) and the axis says so. Style is set per call, never through global rcPa
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass, field
 from typing import Callable, Iterator, Sequence
 
 import matplotlib.pyplot as plt
@@ -42,16 +43,38 @@ def _short_source(reference: pd.DataFrame, benchmark: str) -> str:
     return source.split(" / ")[0].split(" (")[0] if "IBM" not in source else "IBM (Felter et al. 2014)"
 
 
-def _bars(ax: Axes, labels: Sequence[str], medians: Sequence[float], lows: Sequence[float],
-          highs: Sequence[float], colors: Sequence[str]) -> None:
-    x = np.arange(len(labels))
-    errors = np.array([np.subtract(medians, lows), np.subtract(highs, medians)]).clip(min=0)
-    ax.bar(x, medians, color=colors, yerr=errors, capsize=4)
-    ax.set_xticks(x, labels, fontsize=8)
-
-
 def _spread(values: pd.Series) -> tuple[float, float, float]:
     return float(values.median()), float(values.quantile(0.25)), float(values.quantile(0.75))
+
+
+@dataclass
+class _Bars:
+    """Bars collected left to right: ours (median, whiskers at the quartiles) and published figures."""
+
+    labels: list[str] = field(default_factory=list)
+    medians: list[float] = field(default_factory=list)
+    lows: list[float] = field(default_factory=list)
+    highs: list[float] = field(default_factory=list)
+    colors: list[str] = field(default_factory=list)
+
+    def _add(self, label: str, median: float, low: float, high: float, color: str) -> None:
+        self.labels.append(label), self.medians.append(median), self.lows.append(low)
+        self.highs.append(high), self.colors.append(color)
+
+    def ours(self, label: str, values: pd.Series) -> None:
+        """A bar of our samples: their median, with the quartiles as whiskers."""
+        self._add(label, *_spread(values), OURS)
+
+    def published(self, label: str, value: float) -> None:
+        """A bar of one published figure."""
+        self._add(label, value, value, value, PUBLISHED)
+
+    def draw(self, ax: Axes) -> None:
+        """Draw the bars on ``ax``."""
+        x = np.arange(len(self.labels))
+        errors = np.array([np.subtract(self.medians, self.lows), np.subtract(self.highs, self.medians)]).clip(min=0)
+        ax.bar(x, self.medians, color=self.colors, yerr=errors, capsize=4)
+        ax.set_xticks(x, self.labels, fontsize=8)
 
 
 def _legend(ax: Axes) -> None:
@@ -64,14 +87,15 @@ def _legend(ax: Axes) -> None:
 def cpu_ratio(ratios: pd.DataFrame, reference: pd.DataFrame, ax: Axes | None = None) -> Axes:
     """Container/host sysbench ratio (median, quartiles) beside IBM's Linpack docker/native ratio."""
     ax = _axes(ax, (6, 3.4))
-    median, q1, q3 = _spread(ratios["ratio"])
     ibm = _ref_value(reference, "linpack", "docker") / _ref_value(reference, "linpack", "native")
-    _bars(ax, ["ours: sysbench cpu\ncontainer / host", "IBM: Linpack\ndocker / native"],
-          [median, ibm], [q1, ibm], [q3, ibm], [OURS, PUBLISHED])
+    bars = _Bars()
+    bars.ours("ours: sysbench cpu\ncontainer / host", ratios["ratio"])
+    bars.published("IBM: Linpack\ndocker / native", ibm)
+    bars.draw(ax)
     ax.axhline(1.0, color="grey", lw=0.8, ls="--")
     ax.set_ylabel("throughput ratio (normalised: native = 1)")
     ax.set_title(f"CPU: container vs host ({len(ratios)} pairs)")
-    for x, value in enumerate([median, ibm]):
+    for x, value in enumerate(bars.medians):
         ax.annotate(f"{value:.3f}", (x, value), ha="center", va="bottom", fontsize=8, xytext=(12, 2),
                     textcoords="offset points")
     _legend(ax)
@@ -81,17 +105,14 @@ def cpu_ratio(ratios: pd.DataFrame, reference: pd.DataFrame, ax: Axes | None = N
 def disk_ratio(ratios: pd.DataFrame, reference: pd.DataFrame, ax: Axes | None = None) -> Axes:
     """IOPS of each container configuration / host folder, beside IBM's docker volume / native."""
     ax = _axes(ax, (7.5, 3.6))
-    labels, medians, lows, highs, colors = [], [], [], [], []
+    bars = _Bars()
     for metric in ("read_iops", "write_iops"):
         for side, rows in ratios[ratios["metric"] == metric].groupby("side", sort=False):
-            median, q1, q3 = _spread(rows["ratio"])
-            labels.append(f"ours {metric[:-5]}\n{side}")
-            medians.append(median), lows.append(q1), highs.append(q3), colors.append(OURS)
+            bars.ours(f"ours {metric[:-5]}\n{side}", rows["ratio"])
         ibm = _ref_value(reference, "fio mixed.fio", "docker volume", metric) / _ref_value(
             reference, "fio mixed.fio", "native", metric)
-        labels.append(f"IBM {metric[:-5]}\ndocker volume")
-        medians.append(ibm), lows.append(ibm), highs.append(ibm), colors.append(PUBLISHED)
-    _bars(ax, labels, medians, lows, highs, colors)
+        bars.published(f"IBM {metric[:-5]}\ndocker volume", ibm)
+    bars.draw(ax)
     ax.axhline(1.0, color="grey", lw=0.8, ls="--")
     ax.set_ylabel("IOPS ratio (normalised: host = 1)")
     ax.set_title("Disk: fio mixed.fio (randrw 70/30, 4K, iodepth 32 × 8 jobs)")
@@ -114,24 +135,21 @@ def _published_latency_ratio(reference: pd.DataFrame, source: str, configuration
     return _ref_value(reference, "netperf 1-byte RR", "no docker") / rate
 
 
-def _net_paths(ratios: pd.DataFrame, metric: str) -> Iterator[tuple[str, str, tuple[float, float, float]]]:
-    """Per network path: its name, our bar's label, and the (median, q1, q3) of its ratios."""
+def _net_paths(ratios: pd.DataFrame, metric: str) -> Iterator[tuple[str, str, pd.Series]]:
+    """Per network path: its name, our bar's label, and its ratios."""
     for path, rows in ratios[ratios["metric"] == metric].groupby("path", sort=False):
-        yield path, f"ours\n{path.replace(' (container to container)', '')}", _spread(rows["ratio"])
+        yield path, f"ours\n{path.replace(' (container to container)', '')}", rows["ratio"]
 
 
 def net_latency(ratios: pd.DataFrame, reference: pd.DataFrame, ax: Axes | None = None) -> Axes:
     """Round-trip time of each path / host loopback, beside moby#7857's and IBM's netperf RR."""
     ax = _axes(ax, (8.5, 3.8))
-    labels, medians, lows, highs, colors = [], [], [], [], []
-    for path, ours, (median, q1, q3) in _net_paths(ratios, "rtt_us"):
-        labels.append(ours)
-        medians.append(median), lows.append(q1), highs.append(q3), colors.append(OURS)
+    bars = _Bars()
+    for path, ours, values in _net_paths(ratios, "rtt_us"):
+        bars.ours(ours, values)
         for label, source, configuration in NET_PUBLISHED.get(path, []):
-            value = _published_latency_ratio(reference, source, configuration)
-            labels.append(label.replace(" ", "\n", 1))
-            medians.append(value), lows.append(value), highs.append(value), colors.append(PUBLISHED)
-    _bars(ax, labels, medians, lows, highs, colors)
+            bars.published(label.replace(" ", "\n", 1), _published_latency_ratio(reference, source, configuration))
+    bars.draw(ax)
     ax.axhline(1.0, color="grey", lw=0.8, ls="--")
     ax.set_ylabel("round-trip time ratio\n(normalised: host / native = 1)")
     ax.set_title("Network request/response latency by path")
@@ -142,13 +160,11 @@ def net_latency(ratios: pd.DataFrame, reference: pd.DataFrame, ax: Axes | None =
 def net_bandwidth(ratios: pd.DataFrame, reference: pd.DataFrame, ax: Axes | None = None) -> Axes:
     """Bandwidth of each path / host loopback, beside IBM's nuttcp (every configuration saturated 10GbE)."""
     ax = _axes(ax, (7, 3.4))
-    labels, medians, lows, highs, colors = [], [], [], [], []
-    for _, ours, (median, q1, q3) in _net_paths(ratios, "bandwidth_gbps"):
-        labels.append(ours)
-        medians.append(median), lows.append(q1), highs.append(q3), colors.append(OURS)
-    labels.append("IBM nuttcp\nall (10GbE)")
-    medians.append(1.0), lows.append(1.0), highs.append(1.0), colors.append(PUBLISHED)
-    _bars(ax, labels, medians, lows, highs, colors)
+    bars = _Bars()
+    for _, ours, values in _net_paths(ratios, "bandwidth_gbps"):
+        bars.ours(ours, values)
+    bars.published("IBM nuttcp\nall (10GbE)", 1.0)
+    bars.draw(ax)
     ax.axhline(1.0, color="grey", lw=0.8, ls="--")
     ax.set_ylabel("bandwidth ratio (normalised: host = 1)")
     ax.set_title("Network bandwidth by path (iperf3 on loopback vs nuttcp on 10GbE)")
@@ -166,28 +182,22 @@ def start_stop(df: pd.DataFrame, reference: pd.DataFrame, ax: Axes | None = None
     the time from all running back to zero).
     """
     ax = _axes(ax, (8.5, 3.6))
-    labels, medians, lows, highs, colors = [], [], [], [], []
+    bars = _Bars()
     for phase in ("start", "remove"):
         for engine_name, rows in df[df["phase"] == phase].groupby("engine", sort=False):
-            median, q1, q3 = _spread(rows["seconds"])
-            labels.append(f"ours {phase}\n{engine_name}")
-            medians.append(median), lows.append(q1), highs.append(q3), colors.append(OURS)
+            bars.ours(f"ours {phase}\n{engine_name}", rows["seconds"])
     created = _ref(reference, "create 1000 httpd containers")
     destroyed = _ref(reference, "destroy 1000 httpd containers")
     for driver in RED_HAT:
         up = created[created["configuration"] == driver]["value"]
         if len(up):
-            labels.append(f"Red Hat start\n{driver}")
-            value = float(up.iloc[0]) / 1000
-            medians.append(value), lows.append(value), highs.append(value), colors.append(PUBLISHED)
+            bars.published(f"Red Hat start\n{driver}", float(up.iloc[0]) / 1000)
     for driver in RED_HAT:
         down = destroyed[destroyed["configuration"] == driver]["value"]
         up = created[created["configuration"] == driver]["value"]
         if len(down) and len(up):
-            labels.append(f"Red Hat remove\n{driver}")
-            value = (float(down.iloc[0]) - float(up.iloc[0])) / 1000
-            medians.append(value), lows.append(value), highs.append(value), colors.append(PUBLISHED)
-    _bars(ax, labels, medians, lows, highs, colors)
+            bars.published(f"Red Hat remove\n{driver}", (float(down.iloc[0]) - float(up.iloc[0])) / 1000)
+    bars.draw(ax)
     ax.tick_params(axis="x", labelsize=7, labelrotation=25)
     ax.set_ylabel("seconds per container")
     ax.set_title("Start and remove, one container after another (Red Hat: 1000 httpd, 2014)", fontsize=10)
@@ -227,16 +237,12 @@ def running_curve(df: pd.DataFrame, reference: pd.DataFrame, ax: Axes | None = N
 def run_latency(df: pd.DataFrame, reference: pd.DataFrame, ax: Axes | None = None) -> Axes:
     """``docker run --rm busybox true`` per network mode, beside moby#38077 (Docker 18.09, 2 vCPU)."""
     ax = _axes(ax, (6.5, 3.4))
-    labels, medians, lows, highs, colors = [], [], [], [], []
+    bars = _Bars()
     for mode, rows in df.groupby("network", sort=False):
-        median, q1, q3 = _spread(rows["seconds"])
-        labels.append(f"ours\n--net={mode}")
-        medians.append(median), lows.append(q1), highs.append(q3), colors.append(OURS)
+        bars.ours(f"ours\n--net={mode}", rows["seconds"])
     for configuration, label in (("default bridge", "bridge"), ("net=host", "host")):
-        value = _ref_value(reference, "docker run --rm busybox true", configuration)
-        labels.append(f"moby#38077\n--net={label}")
-        medians.append(value), lows.append(value), highs.append(value), colors.append(PUBLISHED)
-    _bars(ax, labels, medians, lows, highs, colors)
+        bars.published(f"moby#38077\n--net={label}", _ref_value(reference, "docker run --rm busybox true", configuration))
+    bars.draw(ax)
     ax.set_ylabel("seconds per docker run")
     ax.set_title("docker run --rm busybox true: host vs bridge networking")
     _legend(ax)
@@ -267,15 +273,11 @@ def stats_timeseries(df: pd.DataFrame, reference: pd.DataFrame | None = None, ax
 def stats_cost(df: pd.DataFrame, reference: pd.DataFrame, ax: Axes | None = None) -> Axes:
     """Milliseconds per stats call, sampled vs one-shot, beside moby#23188's stream=false figure."""
     ax = _axes(ax, (6.5, 3.4))
-    labels, medians, lows, highs, colors = [], [], [], [], []
+    bars = _Bars()
     for call, rows in df.groupby("call", sort=False):
-        median, q1, q3 = _spread(rows["seconds"] * 1000)
-        labels.append(f"ours\n{call}")
-        medians.append(median), lows.append(q1), highs.append(q3), colors.append(OURS)
-    value = _ref_value(reference, "stats stream=false", "per container")
-    labels.append("moby#23188\nstream=false")
-    medians.append(value), lows.append(value), highs.append(value), colors.append(PUBLISHED)
-    _bars(ax, labels, medians, lows, highs, colors)
+        bars.ours(f"ours\n{call}", rows["seconds"] * 1000)
+    bars.published("moby#23188\nstream=false", _ref_value(reference, "stats stream=false", "per container"))
+    bars.draw(ax)
     ax.set_ylabel("ms per stats call")
     ax.set_title("Cost of one stats API call per container")
     _legend(ax)
@@ -302,8 +304,10 @@ def monitor_panels(df: pd.DataFrame, cost_percent: float, reference: pd.DataFram
         ax.set_xlabel("seconds", fontsize=8)
     axes[0].legend(fontsize=7)
     published = _ref_value(reference, "cadvisor 29 containers", "housekeeping 1s")
-    _bars(axes[4], ["ours: exporter\n(1 s scrapes)", "cAdvisor#2523\n(1 s housekeeping)"],
-          [cost_percent, published], [cost_percent, published], [cost_percent, published], [OURS, PUBLISHED])
+    bars = _Bars()
+    bars.ours("ours: exporter\n(1 s scrapes)", pd.Series([cost_percent]))
+    bars.published("cAdvisor#2523\n(1 s housekeeping)", published)
+    bars.draw(axes[4])
     axes[4].set_title("monitor's CPU cost (% of a core)", fontsize=9)
     return list(axes)
 
