@@ -9,10 +9,12 @@ from cookbook.containers import remove, run, run_to_exit
 from cookbook.engine import connect, publish_ip, published_host
 from cookbook.recipe import Recipe
 from cookbook.session import start
+from cookbook.shell import docker
 
 __all__ = [
     "Recipe",
     "connect",
+    "docker",
     "errors",
     "images",
     "labels",

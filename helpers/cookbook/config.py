@@ -24,6 +24,7 @@ class Settings:
         quick: Smaller sizes and fewer repetitions (CI, first look).
         wait_timeout: Default seconds a readiness wait may take.
         build_timeout: Seconds one image build may take.
+        command_timeout: Seconds one docker command run by the executor may take.
         state_dir: Where logs, certificates and scratch files go (``.cookbook/``).
         publish_ip: The engine host's address ports are published on ("" = loopback for a
             local engine, the engine's address for a remote one; see :mod:`cookbook.engine`).
@@ -40,6 +41,7 @@ class Settings:
     quick: bool = False
     wait_timeout: float = 60.0
     build_timeout: float = 1800.0
+    command_timeout: float = 900.0
     state_dir: Path = Path(".cookbook")
     publish_ip: str = ""
     published_host: str = ""
@@ -96,6 +98,7 @@ def settings() -> Settings:
         quick=_flag(os.environ.get("COOKBOOK_QUICK", "")),
         wait_timeout=_number("COOKBOOK_WAIT_TIMEOUT", 60.0),
         build_timeout=_number("COOKBOOK_BUILD_TIMEOUT", 1800.0),
+        command_timeout=_number("COOKBOOK_COMMAND_TIMEOUT", 900.0),
         state_dir=state,
         publish_ip=os.environ.get("COOKBOOK_PUBLISH_IP", "").strip(),
         published_host=os.environ.get("COOKBOOK_PUBLISHED_HOST", "").strip(),

@@ -59,6 +59,35 @@ class CheckFailed(CookbookError, AssertionError):
     """A recipe's check did not hold: the recipe's outcome is not what it should be."""
 
 
+class CommandFailed(CookbookError):
+    """A docker command the executor ran exited with a non-zero status.
+
+    Attributes:
+        line: The command as the reader sees it.
+        exit_code: Its exit status.
+        stderr: What it wrote to standard error.
+    """
+
+    def __init__(self, line: str, exit_code: int, stderr: str) -> None:
+        self.line_shown = line
+        self.exit_code = exit_code
+        self.stderr = stderr
+        said = next((text.strip() for text in reversed(stderr.splitlines()) if text.strip()), "no message")
+        super().__init__(f"`{line}` failed with exit status {exit_code}: {said}", "read the command's output above.")
+
+
+class MissingProgram(CookbookError):
+    """A program the cookbook runs is not installed; the message names the package that brings it."""
+
+    def __init__(self, program: str, package: str) -> None:
+        self.program = program
+        self.package = package
+        super().__init__(
+            f"the `{program}` program is not installed.",
+            f"install the {package} package (as root on Debian/Ubuntu: apt-get install {package}), or put `{program}` on PATH.",
+        )
+
+
 class ContainerFailed(CookbookError):
     """The engine refused to create or start a container (busy port, bad option, ...)."""
 

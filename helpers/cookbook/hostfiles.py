@@ -63,7 +63,7 @@ def _probe(client: docker.DockerClient) -> bool:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _ours(source: str) -> bool:
+def is_ours(source: str) -> bool:
     """Whether ``source`` is a path we made or ship (the checkout, the state folder)."""
     path = Path(source)
     if not path.is_absolute() or not path.exists():
@@ -93,7 +93,7 @@ def carry(volumes: Volumes | None, client: docker.DockerClient) -> tuple[Volumes
     if not volumes:
         return volumes, {}
     wanted = _as_dict(volumes)
-    ours = {source: spec for source, spec in wanted.items() if _ours(source)}
+    ours = {source: spec for source, spec in wanted.items() if is_ours(source)}
     if not ours or engine_sees(client):
         return volumes, {}
     kept = {source: spec for source, spec in wanted.items() if source not in ours}

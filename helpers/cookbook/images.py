@@ -28,7 +28,7 @@ import docker
 import docker.errors
 from tqdm.auto import tqdm
 
-from cookbook import config, engine, labels
+from cookbook import config, engine, labels, waits
 from cookbook.errors import BadParameter, CookbookError, ImageBuildError
 
 BUILDER_VERSION = "2"
@@ -127,6 +127,31 @@ def _scratch(path: Path) -> bool:
     return "__pycache__" in path.parts or path.name.endswith(("~", ".swp", ".pyc")) or path.name == ".DS_Store"
 
 
+@cache
+def _readiness(path: str) -> dict[str, dict[str, object]]:
+    return tomllib.loads(Path(path).read_text()) if Path(path).is_file() else {}
+
+
+def readiness(name: str) -> waits.Strategy | None:
+    """How to tell that a container of catalogue image ``name`` is ready (``data/images/readiness.toml``).
+
+    Returns:
+        An exec or log-line strategy, or None for an image that is ready once it runs.
+    """
+    spec = _readiness(str(images_dir() / "readiness.toml")).get(name, {})
+    if "exec" in spec:
+        return waits.ExecOk([str(part) for part in spec["exec"]])  # type: ignore[union-attr]
+    if "log" in spec:
+        return waits.LogLine(str(spec["log"]))
+    return None
+
+
+def catalogue_name(reference: str) -> str | None:
+    """The catalogue name behind ``cookbook/NAME`` or ``cookbook/NAME:latest`` (None for anything else)."""
+    found = re.fullmatch(rf"{re.escape(REPOSITORY)}([a-z0-9][a-z0-9-]*)(?::latest)?", reference)
+    return found.group(1) if found and is_catalogued(found.group(1)) else None
+
+
 def local_reference(name: str) -> str:
     """The local tag of ``name``'s current recipe (``cookbook/mariadb:0123abcd4567``)."""
     return f"{entry(name).repository}:{recipe_hash(name)}"
@@ -163,6 +188,7 @@ def ensure(name: str, *, policy: str | None = None, client: docker.DockerClient 
     if policy in ("upstream", "auto") and item.upstream:
         try:
             client.images.pull(item.upstream)
+            point_latest(client, name, item.upstream)
             return item.upstream
         except docker.errors.APIError as exc:
             if policy == "upstream":
@@ -173,7 +199,20 @@ def ensure(name: str, *, policy: str | None = None, client: docker.DockerClient 
     reference = local_reference(name)
     if not _exists(client, reference):
         build(name, client=client)
+    point_latest(client, name, reference)
     return reference
+
+
+def point_latest(client: docker.DockerClient, name: str, reference: str) -> None:
+    """Make ``cookbook/NAME`` (its ``latest`` tag) the image ``reference`` on ``client``'s engine.
+
+    Commands in the notebooks name catalogue images that way (``docker run cookbook/busybox``):
+    the tag must be this recipe's build, not an older one.
+    """
+    latest = f"{entry(name).repository}:latest"
+    image = client.images.get(reference)
+    if latest not in image.tags:
+        image.tag(entry(name).repository, "latest")
 
 
 def build(name: str, *, client: docker.DockerClient | None = None, force: bool = False) -> str:
@@ -192,7 +231,7 @@ def build(name: str, *, client: docker.DockerClient | None = None, force: bool =
         _docker_build(client, item, reference, base)
     else:
         _debootstrap_import(client, item, reference)
-    client.images.get(reference).tag(item.repository, "latest")
+    point_latest(client, name, reference)
     _drop_older_builds(client, item, reference)
     return reference
 

@@ -36,11 +36,33 @@ IMAGE_REPO = "cookbook/"
 _SESSION_ID = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
 _exit_sweep_installed = False
 _lock = threading.Lock()
+_open_recipes: list[str] = []
 
 
 def session_id() -> str:
     """Return this process's (this kernel's) session id."""
     return _SESSION_ID
+
+
+def open_recipe(recipe: str) -> None:
+    """Make ``recipe`` the current one: what the executor's commands are labelled with by default."""
+    with _lock:
+        if recipe in _open_recipes:
+            _open_recipes.remove(recipe)
+        _open_recipes.append(recipe)
+
+
+def close_recipe(recipe: str) -> None:
+    """``recipe`` is closed: the one opened before it is current again."""
+    with _lock:
+        if recipe in _open_recipes:
+            _open_recipes.remove(recipe)
+
+
+def current_recipe() -> str:
+    """The recipe opened last and not closed yet (``adhoc`` when there is none)."""
+    with _lock:
+        return _open_recipes[-1] if _open_recipes else "adhoc"
 
 
 def for_recipe(recipe: str = "adhoc", **extra: str) -> dict[str, str]:

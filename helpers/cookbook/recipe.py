@@ -45,6 +45,7 @@ class Recipe:
     def __post_init__(self) -> None:
         if not self.name or not all(ch.isalnum() or ch in "-_." for ch in self.name):
             raise BadParameter(f"recipe name {self.name!r} is not a label value.", "use letters, digits and '-'.")
+        labels.open_recipe(self.name)  # what `%%docker` commands are labelled with from now on
 
     @property
     def labels(self) -> dict[str, str]:
@@ -106,6 +107,7 @@ class Recipe:
     def close(self) -> Said:
         """Remove everything this recipe created in this session; say what was removed."""
         swept = labels.sweep(self.client, session=labels.session_id(), recipe=self.name)
+        labels.close_recipe(self.name)
         return Said(f"cleaned up {self.name}: {swept}")
 
     def __enter__(self) -> "Recipe":

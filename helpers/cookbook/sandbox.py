@@ -143,12 +143,18 @@ def copy_image(image: str, source: docker.DockerClient, target: docker.DockerCli
     Raises:
         CookbookError: ``source`` does not have the image, or ``target`` refused it.
     """
-    reference = images.ensure(image, client=source) if images.is_catalogued(image) else image
+    catalogued = images.is_catalogued(image)
+    reference = images.ensure(image, client=source) if catalogued else image
     try:
         target.images.get(reference)
-        return reference
     except docker.errors.ImageNotFound:
-        pass
+        _load(reference, source, target)
+    if catalogued:
+        images.point_latest(target, image, reference)  # `cookbook/NAME` names it there too
+    return reference
+
+
+def _load(reference: str, source: docker.DockerClient, target: docker.DockerClient) -> None:
     try:
         source.images.get(reference)
     except docker.errors.ImageNotFound:
@@ -156,7 +162,6 @@ def copy_image(image: str, source: docker.DockerClient, target: docker.DockerCli
     for message in target.api.load_image(source.api.get_image(reference)):
         if "error" in message:
             raise CookbookError(f"loading {reference!r} failed: {message['error']}")
-    return reference
 
 
 @dataclass

@@ -1,0 +1,467 @@
+"""The executor: Docker's own commands, run for real, shown as they ran, with their real output.
+
+A recipe cell says what a reader would type in a terminal::
+
+    %%docker
+    docker run -d --name ch4-web -p 127.0.0.1::80 cookbook/web
+    docker port ch4-web
+
+or, from Python, ``cb.docker("run -d --name ch4-web -p 127.0.0.1::80 cookbook/web")``. Each command
+runs the ``docker`` CLI found on ``PATH`` against the reader's engine (``DOCKER_HOST``, the TLS
+variables, the current context) or, with ``on=``, a sandbox engine's (``-H URL``, shown). It runs
+from the checkout's top folder, where ``$PWD`` points. The cell prints ``$`` and the command as
+written, then the command's output as it arrives, and :func:`docker` returns a :class:`Result`.
+
+Out of sight, the executor keeps the cookbook's promises:
+
+- commands that create something (``run``, ``create``, ``build``, ``network create``, ``volume
+  create``, ``service create``, ``commit``, ...) get our labels, so the recipe's clean-up, the exit
+  sweep and ``cookbook clean`` remove what they made. Printed lines leave the labels out;
+- catalogue images named ``cookbook/NAME`` are built (or copied into a sandbox) before use;
+- ``run -d`` of a catalogue image returns once its service is ready (``data/images/readiness.toml``),
+  or once a ``wait=`` strategy holds;
+- a name this session used before (a cell run twice) is freed first, by a command that is shown;
+- on an engine that cannot see this machine's files, ``run -v OUR_FOLDER:...`` becomes ``docker
+  create``, ``docker cp`` and ``docker start``, each shown as it runs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import selectors
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping, Protocol, Sequence
+
+from docker import DockerClient
+from docker.errors import NotFound
+from docker.models.containers import Container
+
+from cookbook import config, dockerargs, engine, hostfiles, images, labels, waits
+from cookbook.dockerargs import Command
+from cookbook.errors import BadParameter, CommandFailed, CookbookError, MissingProgram
+
+HEAD_LINES = 30
+TAIL_LINES = 5
+_ENGINE_VARIABLES = ("DOCKER_HOST", "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH", "DOCKER_CONTEXT", "DOCKER_TLS")
+_ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=.*", re.S)
+_LEADING_DOCKER = re.compile(r"^((?:[A-Za-z_][A-Za-z0-9_]*=\S*\s+)*)docker(?=\s|$)")
+
+
+class Engine(Protocol):
+    """An engine other than the reader's that commands can go to (a sandbox from :mod:`cookbook.sandbox`)."""
+
+    url: str
+    cert_path: Path | None
+    client: DockerClient
+
+    def load(self, image: str) -> str:
+        """Copy a catalogue image into the engine; return its reference there."""
+
+
+@dataclass
+class Result:
+    """What one docker command did.
+
+    Attributes:
+        line: The command as shown to the reader (``docker run -d ...``).
+        argv: The arguments the CLI got after ``docker`` (our labels included).
+        exit_code: Its exit status.
+        stdout: Its standard output.
+        stderr: Its standard error.
+        created: The id or name a creating command printed (``run -d``, ``create``,
+            ``network create``, ``volume create``), else the ``--name`` it gave, else "".
+        client: The engine the command went to.
+    """
+
+    line: str
+    argv: list[str]
+    exit_code: int
+    stdout: str
+    stderr: str
+    created: str = ""
+    client: DockerClient | None = field(default=None, repr=False)
+
+    @property
+    def ok(self) -> bool:
+        """Whether the command exited 0."""
+        return self.exit_code == 0
+
+    @property
+    def text(self) -> str:
+        """Standard output without surrounding white space."""
+        return self.stdout.strip()
+
+    @property
+    def lines(self) -> list[str]:
+        """Standard output's non-empty lines."""
+        return [line for line in self.stdout.splitlines() if line.strip()]
+
+    @property
+    def json(self) -> Any:
+        """Standard output as JSON: one document (``inspect``), or one per line (``--format '{{json .}}'``).
+
+        Raises:
+            ValueError: The output is not JSON.
+        """
+        try:
+            return json.loads(self.stdout)
+        except ValueError:
+            return [json.loads(line) for line in self.lines]
+
+    @property
+    def container(self) -> Container:
+        """The container the command created (``run``/``create``), as the SDK sees it now."""
+        if not self.created or self.client is None:
+            raise CookbookError(f"`{self.line}` created no container.")
+        return self.client.containers.get(self.created)
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@dataclass(frozen=True)
+class _Target:
+    """Where commands go: the flags that say so, the SDK client for the same engine, the sandbox."""
+
+    flags: tuple[str, ...]
+    client: DockerClient
+    sandbox: Engine | None = None
+
+    @property
+    def env_drop(self) -> tuple[str, ...]:
+        """Variables of the reader's engine that must not reach a command for a sandbox."""
+        return _ENGINE_VARIABLES if self.sandbox is not None else ()
+
+    def ensure(self, name: str) -> None:
+        """Make catalogue image ``name`` available as ``cookbook/NAME`` on this engine."""
+        if self.sandbox is not None:
+            self.sandbox.load(name)
+        else:
+            images.ensure(name, client=self.client)
+
+
+def _target(on: Engine | None) -> _Target:
+    if on is None:
+        return _Target((), engine.connect())
+    flags = ["-H", on.url]
+    if on.cert_path:
+        folder = Path(on.cert_path)
+        flags += ["--tlsverify", f"--tlscacert={folder / 'ca.pem'}", f"--tlscert={folder / 'cert.pem'}",
+                  f"--tlskey={folder / 'key.pem'}"]  # fmt: skip
+    return _Target(tuple(flags), on.client, on)
+
+
+def program() -> str:
+    """The path of the ``docker`` CLI on ``PATH``.
+
+    Raises:
+        MissingProgram: There is none.
+    """
+    found = shutil.which("docker")
+    if found is None:
+        raise MissingProgram("docker", "docker.io")
+    return found
+
+
+def cli_version() -> str:
+    """The docker CLI's version (``28.2.2``), or "not installed"."""
+    try:
+        done = subprocess.run([program(), "version", "--format", "{{.Client.Version}}"],
+                              capture_output=True, text=True, timeout=30, env=_quiet_env())  # fmt: skip
+    except MissingProgram:
+        return "not installed"
+    return done.stdout.strip() or "unknown"
+
+
+@dataclass(frozen=True)
+class _Line:
+    """One command line: its variable assignments, its arguments after ``docker``, the text shown."""
+
+    env: dict[str, str]
+    argv: list[str]
+    shown: str
+
+
+def is_command(text: str) -> bool:
+    """Whether ``text`` starts with ``docker`` (after any ``NAME=value`` assignments)."""
+    return _LEADING_DOCKER.match(text.strip()) is not None
+
+
+def _parse(text: str, flags: Sequence[str]) -> _Line:
+    """Read a command line as a shell would (quotes, ``# comments``), without running a shell."""
+    try:
+        words = shlex.split(text.replace("\\\n", " "), comments=True)  # a shell drops backslash-newline
+    except ValueError as exc:
+        raise BadParameter(f"cannot read `{text.strip()}`: {exc}.", "close the quotes.") from None
+    env: dict[str, str] = {}
+    while words and _ASSIGNMENT.fullmatch(words[0]):
+        key, value = words.pop(0).split("=", 1)
+        env[key] = value
+    if not words or words[0] != "docker":
+        raise BadParameter(f"`{text.strip()}` is not a docker command.", "start the command with `docker`.")
+    operator = dockerargs.shell_operator(words)
+    if operator:
+        raise BadParameter(
+            f"`{text.strip()}` uses the shell's `{operator}`: the executor runs one docker command, with no shell.",
+            "use docker's own options (`docker save -o FILE`, `--format`, `--filter`), one command per line.",
+        )
+    shown = text.strip()
+    if flags:
+        shown = _LEADING_DOCKER.sub(lambda found: f"{found.group(1)}docker {shlex.join(flags)}", shown, count=1)
+    return _Line(env, [*flags, *words[1:]], shown)
+
+
+def _expand_pwd(argv: Sequence[str], root: Path) -> list[str]:
+    return [arg.replace("${PWD}", str(root)).replace("$PWD", str(root)) for arg in argv]
+
+
+class _Echo:
+    """Prints a command's output lines as they come: the first ones, then a fold, then the last ones."""
+
+    def __init__(self, head: int, tail: int, show: bool) -> None:
+        self.head, self.show, self.count = head, show, 0
+        self.rest: deque[str] = deque(maxlen=tail)
+
+    def line(self, text: str) -> None:
+        self.count += 1
+        if not self.show:
+            return
+        if self.count <= self.head:
+            print(text, flush=True)
+        else:
+            self.rest.append(text)
+
+    def close(self) -> None:
+        folded = self.count - self.head - len(self.rest)
+        if self.show and folded > 0:
+            print(f"… {folded} more line{'s' if folded != 1 else ''}")
+        if self.show:
+            for text in self.rest:
+                print(text)
+
+
+def _quiet_env(drop: Sequence[str] = (), extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if key not in drop}
+    env.setdefault("DOCKER_CLI_HINTS", "false")
+    env.update(extra or {})
+    return env
+
+
+def _execute(argv: Sequence[str], env: Mapping[str, str], echo: _Echo, timeout: float) -> tuple[int, str, str]:
+    """Run ``docker ARGV``; echo stdout and stderr lines as they arrive; return (status, stdout, stderr)."""
+    process = subprocess.Popen(
+        [program(), *argv], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        cwd=config.project_root(), env=dict(env),
+    )  # fmt: skip
+    assert process.stdout is not None and process.stderr is not None
+    chunks: dict[str, list[bytes]] = {"out": [], "err": []}
+    pending = {"out": b"", "err": b""}
+    deadline = time.monotonic() + timeout
+    with selectors.DefaultSelector() as selector:
+        selector.register(process.stdout, selectors.EVENT_READ, "out")
+        selector.register(process.stderr, selectors.EVENT_READ, "err")
+        while selector.get_map():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                process.kill()
+                process.wait()
+                raise CommandFailed(shlex.join(["docker", *argv]), -9, f"did not finish within {timeout:g} s")
+            for key, _ in selector.select(timeout=min(left, 1.0)):
+                data = os.read(key.fileobj.fileno(), 65536)  # type: ignore[union-attr]
+                if not data:
+                    selector.unregister(key.fileobj)
+                    continue
+                chunks[key.data].append(data)
+                pending[key.data] += data
+                *complete, pending[key.data] = pending[key.data].split(b"\n")
+                for raw in complete:
+                    echo.line(raw.decode(errors="replace").rstrip("\r"))
+    for rest in pending.values():
+        if rest:
+            echo.line(rest.decode(errors="replace"))
+    echo.close()
+    status = process.wait()
+    return status, b"".join(chunks["out"]).decode(errors="replace"), b"".join(chunks["err"]).decode(errors="replace")
+
+
+def _run(line: str, argv: Sequence[str], env: Mapping[str, str], target: _Target, show: bool,
+         lines: tuple[int, int], timeout: float) -> Result:  # fmt: skip
+    """Print ``$ line``, run the CLI with ``argv`` (labels included), echo its output."""
+    if show:
+        print(f"$ {line}", flush=True)
+    status, out, err = _execute(argv, env, _Echo(lines[0], lines[1], show), timeout)
+    if show and status != 0:
+        print(f"[exit status {status}]", flush=True)
+    return Result(line, list(argv), status, out, err, client=target.client)
+
+
+def _shown(argv: Sequence[str]) -> str:
+    """How a command the executor adds itself is shown: ``docker`` and its arguments, quoted, no labels."""
+    return shlex.join(["docker", *dockerargs.without_labels(argv, labels.NAMESPACE)])
+
+
+def _free_name(command: Command, target: _Target, env: Mapping[str, str], show: bool) -> None:
+    """Remove what this session (or a dead one) left under the name ``command`` is about to use.
+
+    Raises:
+        BadParameter: The name belongs to the reader, or to another live session.
+    """
+    found = dockerargs.created_name(command)
+    if found is None:
+        return
+    kind, name = found
+    collection = {"container": target.client.containers, "network": target.client.networks,
+                  "volume": target.client.volumes}[kind]  # fmt: skip
+    try:
+        existing = collection.get(name)
+    except NotFound:
+        return
+    owner = (existing.labels if kind == "container" else existing.attrs.get("Labels")) or {}
+    ours = owner.get(labels.MANAGED) == "true"
+    if not ours or (owner.get(labels.SESSION) != labels.session_id() and not labels.is_stale(owner)):
+        whose = "another live session of the cookbook" if ours else "you, not the cookbook"
+        raise BadParameter(
+            f"a {kind} named {name!r} exists already and belongs to {whose}.",
+            f"remove it (`docker {'' if kind == 'container' else kind + ' '}rm {name}`) or close that notebook; "
+            "`cookbook clean` removes what crashed sessions left.",
+        )
+    removal = {"container": ["rm", "-f", name], "network": ["network", "rm", name], "volume": ["volume", "rm", "-f", name]}
+    argv = [*target.flags, *removal[kind]]
+    done = _run(_shown(argv), argv, env, target, show, (HEAD_LINES, TAIL_LINES), 120)
+    if not done.ok:
+        raise CommandFailed(done.line, done.exit_code, done.stderr)
+
+
+def _ensure_images(argv: Sequence[str], target: _Target) -> None:
+    for arg in argv:
+        name = images.catalogue_name(arg.rsplit("=", 1)[-1])
+        if name:
+            target.ensure(name)
+
+
+def _carried_binds(command: Command, target: _Target) -> list[dockerargs.Bind]:
+    """Bind mounts of our own folders that the engine cannot see (so they must be copied in)."""
+    if not command.is_run:
+        return []
+    ours = [bind for bind in dockerargs.binds(dockerargs.parse_run(command.args)) if hostfiles.is_ours(bind.source)]
+    return ours if ours and not hostfiles.engine_sees(target.client) else []
+
+
+def _run_with_copies(command: Command, carried: list[dockerargs.Bind], env: Mapping[str, str], target: _Target,
+                     show: bool, lines: tuple[int, int], timeout: float) -> Result:  # fmt: skip
+    """``docker run -v OURS:...`` on an engine that cannot see our files: create, copy in, start."""
+    run = dockerargs.without_binds(dockerargs.parse_run(command.args), carried)
+    detached = run.detached
+    run.options = [(flag, value) for flag, value in run.options if flag not in ("-d", "--detach")]
+    create = Command(command.flags, ("create",), tuple(run.argv()))
+    made = _run(_shown(create.argv), create.argv, env, target, show, lines, timeout)
+    if not made.ok:
+        return made
+    ident = made.text.splitlines()[-1]
+    for bind in carried:
+        source = f"{bind.source.rstrip('/')}/." if Path(bind.source).is_dir() else bind.source
+        copy = [*command.flags, "cp", source, f"{ident}:{bind.target}"]
+        copied = _run(_shown(copy), copy, env, target, show, lines, timeout)
+        if not copied.ok:
+            return copied
+    start = [*command.flags, "start", *([] if detached else ["-a"]), ident]
+    started = _run(_shown(start), start, env, target, show, lines, timeout)
+    started.created = ident
+    return started
+
+
+def docker(
+    command: str,
+    *,
+    on: Engine | None = None,
+    recipe: str | None = None,
+    wait: waits.Strategy | None = None,
+    check: bool = True,
+    show: bool = True,
+    lines: tuple[int, int] = (HEAD_LINES, TAIL_LINES),
+    timeout: float | None = None,
+) -> Result:
+    """Run one docker command for real, print it and its output, and return what it did.
+
+    Args:
+        command: The command as a reader types it (``docker run ...``; the leading ``docker``
+            may be left out). Quotes and ``# comments`` work as in a shell; pipes and
+            redirections do not (there is no shell). ``$PWD`` is the checkout's top folder.
+        on: A sandbox engine to send it to (``-H`` and its TLS flags are added and shown);
+            default: the reader's engine.
+        recipe: The recipe whose labels created things carry (default: the current recipe).
+        wait: For ``run -d``: a readiness strategy (:mod:`cookbook.waits`) to wait for; by
+            default a catalogue image's own.
+        check: Raise :class:`CommandFailed` on a non-zero exit status (else it is printed).
+        show: Print the command and its output (off: run quietly, e.g. in a benchmark).
+        lines: How many output lines to show at the start and at the end; the rest is folded.
+        timeout: Seconds the command may take (default: ``COOKBOOK_COMMAND_TIMEOUT``).
+
+    Returns:
+        The command's :class:`Result`.
+
+    Raises:
+        CommandFailed: It exited non-zero (and ``check`` is on); what it created is still
+            labelled, so the recipe's clean-up removes it.
+        BadParameter: The line is not one docker command, or a name it gives is not ours.
+        MissingProgram: No ``docker`` CLI is installed.
+        WaitTimeout: ``run -d`` started a container that did not become ready.
+    """
+    target = _target(on)
+    text = command.strip()
+    if not is_command(text) and not _ASSIGNMENT.match(text):
+        text = f"docker {text}"
+    line = _parse(text, target.flags)
+    root = config.project_root()
+    parsed = dockerargs.split(_expand_pwd(line.argv, root))
+    limit = timeout or config.settings().command_timeout
+    env = _quiet_env(target.env_drop, line.env)
+    _ensure_images(parsed.args, target)
+    if parsed.creates:
+        _free_name(parsed, target, env, show)
+        parsed = dockerargs.with_labels(parsed, labels.for_recipe(recipe or labels.current_recipe()))
+    carried = _carried_binds(parsed, target)
+    if carried:
+        result = _run_with_copies(parsed, carried, env, target, show, lines, limit)
+    else:
+        result = _run(line.shown, parsed.argv, env, target, show, lines, limit)
+    if not result.ok:
+        if check:
+            raise CommandFailed(result.line, result.exit_code, result.stderr)
+        return result
+    _record_creation(result, parsed)
+    if parsed.is_run:
+        _wait_ready(result, dockerargs.parse_run(parsed.args), wait)
+    return result
+
+
+def _record_creation(result: Result, command: Command) -> None:
+    if result.created:
+        return
+    named = dockerargs.created_name(command)
+    printed = result.lines[-1].strip() if result.lines else ""
+    if command.words in (("network", "create"), ("volume", "create")) or (
+        command.is_run and re.fullmatch(r"[0-9a-f]{64}", printed)
+    ):
+        result.created = printed
+    elif named:
+        result.created = named[1]
+
+
+def _wait_ready(result: Result, run: dockerargs.RunArgs, wait: waits.Strategy | None) -> None:
+    """After ``run -d``: wait until the container is ready, by ``wait`` or its catalogue image's strategy."""
+    if not run.detached or not result.created:
+        return
+    name = images.catalogue_name(run.image)
+    strategy = wait or (images.readiness(name) if name else None)
+    if strategy is not None:
+        waits.wait_for(result.container, strategy)
