@@ -68,15 +68,8 @@ class Recipe:
         """Create a labelled named volume for this recipe."""
         return self.client.volumes.create(name=name, labels=self.labels, **options)
 
-    def check(self, passed: bool, claim: str) -> Said:
-        """Assert the recipe's outcome.
-
-        Args:
-            passed: Whether the outcome holds.
-            claim: What holds when it passes, in a few words ("the port answers HTTP 200").
-
-        Returns:
-            One line saying the check passed (a cell's last expression shows it).
+    def check(self, passed: bool, claim: str) -> None:
+        """Assert the recipe's outcome and show it: one line per check, in the order they run.
 
         Raises:
             CheckFailed: ``passed`` is false. The failure is reported first.
@@ -86,7 +79,7 @@ class Recipe:
         self._report(claim, passed)
         if not passed:
             raise CheckFailed(f"[{self.name}] expected: {claim}.", "read the output of the cells above.")
-        return Said(f"✔ check passed: {claim}")
+        print(f"✔ check passed: {claim}", flush=True)
 
     def _report(self, claim: str, passed: bool) -> None:
         settings = config.settings()

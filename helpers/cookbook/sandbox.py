@@ -404,12 +404,22 @@ class Node:
         client: A docker SDK client connected to it.
         advertise: The address the other nodes reach it on (None: the engine picks its own).
         sandbox: The sandbox it runs in, or None for one of the reader's engines.
+        url: Where its API answers from here (what ``docker -H`` takes).
+        cert_path: The client certificate folder for a TLS API, else None.
+        source: The reader's engine, from which images are copied to the node.
     """
 
     name: str
     client: docker.DockerClient
     advertise: str | None
     sandbox: Sandbox | None = None
+    url: str = ""
+    cert_path: Path | None = None
+    source: docker.DockerClient | None = field(default=None, repr=False)
+
+    def load(self, image: str) -> str:
+        """Copy an image from the reader's engine to this node (what ``--on node`` commands need)."""
+        return copy_image(image, self.source or connect(), self.client)
 
 
 @dataclass
@@ -542,7 +552,7 @@ def _host_node(url: str, cert_path: Path) -> Node:
             f"the engine at {url} is already part of a swarm.",
             "run `docker swarm leave` there first, or use other engines.",
         )
-    return Node(str(info["Name"]), node_client, _advertise_address(url))
+    return Node(str(info["Name"]), node_client, _advertise_address(url), None, url, cert_path)
 
 
 def _host_nodes(urls: Sequence[str], cert_path: Path) -> list[Node]:
@@ -569,7 +579,7 @@ def _sandbox_nodes(
         for box in boxes:
             box.close()
         raise
-    return [Node(box.name, box.client, box.address, box) for box in boxes]
+    return [Node(box.name, box.client, box.address, box, box.url, box.cert_path, host) for box in boxes]
 
 
 def _form_swarm(nodes: list[Node], timeout: float | None) -> None:
@@ -638,6 +648,8 @@ def cluster(
     host = client or connect()
     if urls and folder:
         formed = Cluster(_host_nodes(urls[:n], folder), recipe, None, host)
+        for node in formed.nodes:
+            node.source = host
     else:
         network = host.networks.create(name or _unique("cookbook-cluster"), labels=labels.for_recipe(recipe))
         try:

@@ -380,7 +380,7 @@ def _run_with_copies(command: Command, carried: list[dockerargs.Bind], env: Mapp
 
 
 def docker(
-    command: str,
+    command: str | Sequence[str],
     *,
     on: Engine | None = None,
     recipe: str | None = None,
@@ -396,6 +396,7 @@ def docker(
         command: The command as a reader types it (``docker run ...``; the leading ``docker``
             may be left out). Quotes and ``# comments`` work as in a shell; pipes and
             redirections do not (there is no shell). ``$PWD`` is the checkout's top folder.
+            A list is taken as the arguments after ``docker``, each one as it is.
         on: A sandbox engine to send it to (``-H`` and its TLS flags are added and shown);
             default: the reader's engine.
         recipe: The recipe whose labels created things carry (default: the current recipe).
@@ -417,10 +418,13 @@ def docker(
         WaitTimeout: ``run -d`` started a container that did not become ready.
     """
     target = _target(on)
-    text = command.strip()
-    if not is_command(text) and not _ASSIGNMENT.match(text):
-        text = f"docker {text}"
-    line = _parse(text, target.flags)
+    if isinstance(command, str):
+        text = command.strip()
+        line = _parse(text if is_command(text) or _ASSIGNMENT.match(text) else f"docker {text}", target.flags)
+    else:  # an argument list (a form's fields): each one reaches the CLI as it is, no shell syntax
+        words = [str(arg) for arg in command]
+        words = words[1:] if words[:1] == ["docker"] else words
+        line = _Line({}, [*target.flags, *words], shlex.join(["docker", *target.flags, *words]))
     root = config.project_root()
     parsed = dockerargs.split(_expand_pwd(line.argv, root))
     limit = timeout or config.settings().command_timeout

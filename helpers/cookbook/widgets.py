@@ -1,20 +1,31 @@
-"""Widget forms over the same functions the recipe cells call.
+"""Widget forms over the same functions the recipe cells call, and forms that build a docker command.
 
 A form shows one input per parameter and an explicit Run button. Pressing Run reads
 the values, validates them, and only then calls the action; a bad value prints one
 line naming the problem and the fix, and nothing is created. Output (and errors) go
 into the form's own ``Output`` area, so they appear under the cell in JupyterLab.
 Nothing runs on import or on display: a headless run never blocks on a form.
+
+:func:`command_form` is the common case, one line in a cell::
+
+    command_form("Echo a message", "docker run --rm cookbook/busybox echo {message}", message="hello")
+
+Its fields fill the ``{placeholders}`` of the command, each value inside one argument (never
+through a shell), and Run sends the command through the executor, which shows it as it ran.
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping
+import shlex
+from typing import Any, Callable, Mapping, Sequence
 
 import ipywidgets as w
 from IPython.display import display
 
-from cookbook.errors import CookbookError
+from cookbook import shell
+from cookbook.errors import BadParameter, CookbookError
+
+_WIDE = {"description_width": "initial"}
 
 
 class Form(w.VBox):
@@ -37,7 +48,7 @@ class Form(w.VBox):
         self.inputs = dict(inputs)
         self.action = action
         self.validate = validate
-        self.button = w.Button(description="Run", button_style="primary", icon="play")
+        self.button = w.Button(description="Run", button_style="primary", icon="play", tooltip=f"Run: {title}")
         self.output = w.Output()
         self.button.on_click(lambda _: self.submit())
         super().__init__([w.HTML(f"<b>{title}</b>"), *self.inputs.values(), self.button, self.output])
@@ -64,3 +75,63 @@ class Form(w.VBox):
 
     def __repr__(self) -> str:
         return f"Form({', '.join(self.inputs)}): press Run in JupyterLab"
+
+
+def field(name: str, default: Any) -> w.ValueWidget:
+    """An input for ``default``'s type, labelled with ``name`` (underscores as spaces), its label shown whole.
+
+    A list or tuple of choices gives a drop-down of them, the first chosen.
+    """
+    label = name.replace("_", " ")
+    common = {"description": label, "description_tooltip": label, "style": _WIDE}
+    if isinstance(default, bool):
+        return w.Checkbox(value=default, indent=False, **common)
+    if isinstance(default, int):
+        return w.IntText(value=default, **common)
+    if isinstance(default, float):
+        return w.FloatText(value=default, **common)
+    if isinstance(default, (list, tuple)):
+        return w.Dropdown(options=list(default), value=default[0], **common)
+    return w.Text(value=str(default), **common)
+
+
+def fill(template: str, values: Mapping[str, Any]) -> list[str]:
+    """The arguments of ``template`` (a docker command line) with ``{name}`` filled in, each value inside its argument.
+
+    Raises:
+        BadParameter: A value is empty, or the template names a field it was not given.
+    """
+    empty = [name for name, value in values.items() if isinstance(value, str) and not value.strip()]
+    if empty:
+        raise BadParameter(f"the field {empty[0].replace('_', ' ')!r} is empty.", "type a value into it.")
+    try:
+        return [arg.format(**values) for arg in shlex.split(template, comments=True)]
+    except KeyError as exc:
+        raise BadParameter(f"the command names a field {exc} the form does not have.") from None
+
+
+def command_form(
+    title: str,
+    template: str,
+    *,
+    validate: Callable[..., None] | None = None,
+    then: Callable[[shell.Result], Any] | None = None,
+    on: shell.Engine | None = None,
+    **fields: Any,
+) -> Form:
+    """A form whose fields fill a docker command; Run sends it through the executor.
+
+    Args:
+        title: What the form does.
+        template: The docker command with ``{field}`` placeholders (``docker run --rm cookbook/busybox echo {message}``).
+        validate: Called with the field values before anything runs; raises ``BadParameter``.
+        then: Called with the command's result; what it returns is shown (a check, a link).
+        on: A sandbox engine to send the command to.
+        **fields: Each field's default value (its type picks the input: text, number, tick box, choice).
+    """
+
+    def run(**values: Any) -> Any:
+        result = shell.docker(fill(template, values), on=on)
+        return then(result) if then is not None else None
+
+    return Form(title, {name: field(name, default) for name, default in fields.items()}, run, validate)

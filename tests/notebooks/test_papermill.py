@@ -1,5 +1,9 @@
 """Every notebook runs headless under papermill in quick mode, passes all its checks, and leaves nothing.
 
+The same run proves that what a reader sees ran: a logging ``docker`` program is first on
+``PATH``, and every ``$ docker ...`` line in the executed notebook's outputs must be one of the
+invocations it logged (our labels, quoting and trailing comments aside).
+
 nbval (``pytest --nbval notebooks``, part of ``make test``) runs the committed notebooks a
 second time and compares their outputs with the recorded ones.
 """
@@ -7,12 +11,28 @@ second time and compares their outputs with the recorded ones.
 from __future__ import annotations
 
 import json
+import shlex
+import os
+import sys
 from pathlib import Path
 
 import docker
+import nbformat
 import pytest
 
-from cookbook import engine, runner
+from cookbook import dockerargs, engine, labels, runner, shell
+
+# The least number of docker commands each chapter must show (and run).
+MINIMUM_SHOWN = {"04-networking-and-data": 25}
+DEFAULT_MINIMUM = 10
+
+LOGGER = """#!/bin/sh
+# Logs the folder and arguments of every docker call, then runs the real CLI.
+"{python}" -c 'import json, os, sys
+with open(os.environ["COOKBOOK_DOCKER_LOG"], "a") as log:
+    log.write(json.dumps([os.getcwd(), *sys.argv[1:]]) + "\\n")' "$@"
+exec "{real}" "$@"
+"""
 
 
 def engine_state(client: docker.DockerClient) -> set[str]:
@@ -23,10 +43,63 @@ def engine_state(client: docker.DockerClient) -> set[str]:
     return state
 
 
+def logging_docker(folder: Path, log: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Put a logging ``docker`` first on ``PATH`` (the notebook's kernel inherits it)."""
+    program = folder / "docker"
+    program.write_text(LOGGER.format(python=sys.executable, real=shell.program()))
+    program.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{folder}:{os.environ['PATH']}")
+    monkeypatch.setenv("COOKBOOK_DOCKER_LOG", str(log))
+
+
+def shown_commands(notebook: Path) -> list[str]:
+    """Every ``$ docker ...`` command in a notebook's outputs (continuation lines joined)."""
+    found: list[str] = []
+    for cell in nbformat.read(str(notebook), as_version=4).cells:
+        for output in cell.get("outputs", []):
+            text = output.get("text") or output.get("data", {}).get("text/plain", "")
+            lines = (text if isinstance(text, str) else "".join(text)).splitlines()
+            index = 0
+            while index < len(lines):
+                line = lines[index]
+                index += 1
+                if not line.startswith("$ "):
+                    continue
+                command = line[2:]
+                while command.endswith("\\") and index < len(lines):
+                    command = command[:-1] + " " + lines[index]
+                    index += 1
+                if shell.is_command(command):
+                    found.append(command)
+    return found
+
+
+def as_called(command: str, folder: str) -> list[str]:
+    """The arguments a shown command gives the CLI: no assignments, no comment, ``$PWD`` filled in."""
+    words = shlex.split(command, comments=True)
+    while words and words[0] != "docker":
+        words.pop(0)
+    return [word.replace("${PWD}", folder).replace("$PWD", folder) for word in words[1:]]
+
+
+def logged_calls(log: Path) -> list[list[str]]:
+    """What the CLI was given, our label flags taken out."""
+    calls = []
+    for line in log.read_text().splitlines() if log.exists() else []:
+        folder, *argv = json.loads(line)
+        calls.append([folder, *dockerargs.without_labels(argv, labels.NAMESPACE)])
+    return calls
+
+
 @pytest.mark.parametrize("notebook", sorted(runner.chapters().values()), ids=lambda p: p.stem)
-def test_notebook_runs_quick_with_every_check_passed(notebook: Path, tmp_path: Path) -> None:
+def test_notebook_runs_quick_with_every_check_passed_and_every_shown_command_ran(
+    notebook: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     client = engine.connect()
     before = engine_state(client)
+    log = tmp_path / "docker-calls.jsonl"
+    (tmp_path / "bin").mkdir()
+    logging_docker(tmp_path / "bin", log, monkeypatch)
     report = tmp_path / "checks.jsonl"
     outcome = runner.execute(notebook, tmp_path, {}, True, report)
     assert outcome.ok, outcome.error
@@ -36,3 +109,22 @@ def test_notebook_runs_quick_with_every_check_passed(notebook: Path, tmp_path: P
     assert (tmp_path / notebook.with_suffix(".html").name).is_file()
     left = engine_state(client) - before
     assert not left, f"{notebook.stem} left {sorted(left)}"
+
+    shown = shown_commands(tmp_path / notebook.name)
+    calls = logged_calls(log)
+    never_ran = [command for command in shown if not any(as_called(command, call[0]) == call[1:] for call in calls)]
+    assert not never_ran, f"shown but never run: {never_ran}"
+    assert len(shown) >= MINIMUM_SHOWN.get(notebook.stem, DEFAULT_MINIMUM), f"only {len(shown)} docker commands shown"
+
+
+def test_the_comparison_sees_a_line_that_did_not_run(tmp_path: Path) -> None:
+    """The check above can fail: a shown line with no matching call is caught, labels and quoting aside."""
+    log = tmp_path / "log.jsonl"
+    log.write_text(json.dumps(["/repo", "run", "--label", "dev.cookbook.managed=true", "-v", "/repo/x:/x", "busybox", "echo", "a b"]) + "\n")
+    (call,) = logged_calls(log)
+    assert as_called("docker run -v \"$PWD/x\":/x busybox echo 'a b'   # why", call[0]) == call[1:]
+    assert as_called("docker run -v $PWD/x:/x busybox echo a b", call[0]) != call[1:]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x")])
+    nb.cells[0].outputs = [nbformat.v4.new_output("stream", name="stdout", text="$ docker run -d \\\n  busybox\nid\n$ ls\n")]
+    nbformat.write(nb, str(tmp_path / "n.ipynb"))
+    assert shown_commands(tmp_path / "n.ipynb") == ["docker run -d    busybox"]

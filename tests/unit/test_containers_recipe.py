@@ -21,16 +21,18 @@ def test_publish_binds_loopback_by_default(monkeypatch: pytest.MonkeyPatch) -> N
     assert containers.publish(None) is None
 
 
-def test_check_reports_and_raises(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_check_shows_reports_and_raises(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     report = tmp_path / "checks.jsonl"
     monkeypatch.setenv("COOKBOOK_REPORT", str(report))
     monkeypatch.setenv("COOKBOOK_NOTEBOOK", "04-networking-and-data")
     step = recipe.Recipe("publish-ports", "Ports", client=FakeClient())  # type: ignore[arg-type]
-    assert "check passed" in step.check(True, "the port answers")
+    step.check(True, "the port answers")
+    step.check(True, "the page is there")
+    assert capsys.readouterr().out == "✔ check passed: the port answers\n✔ check passed: the page is there\n"
     with pytest.raises(CheckFailed, match="publish-ports.*the page has the title"):
         step.check(False, "the page has the title")
     rows = [json.loads(line) for line in report.read_text().splitlines()]
-    assert [r["passed"] for r in rows] == [True, False]
+    assert [r["passed"] for r in rows] == [True, True, False]
     assert rows[0]["notebook"] == "04-networking-and-data" and rows[0]["recipe"] == "publish-ports"
 
 
