@@ -3,7 +3,8 @@
 :class:`EngineAPI` sends one HTTP request to a Docker Engine, over its unix socket or over
 TCP (optionally TLS with client certificates), and returns a :class:`Response`: status,
 headers and the parsed body. It uses only the standard library (``http.client``), so what
-goes over the wire is exactly the request written in the cell, as ``curl`` would send it.
+goes over the wire is exactly the request written in the cell. :meth:`EngineAPI.curl` writes
+the same request as the book's ``curl`` command line, for the reader to read: curl never runs.
 
 :func:`recording` shows the other side: the HTTP requests the docker SDK sends for a call,
 captured with a response hook on the SDK's ``requests`` session, as the same
@@ -370,6 +371,13 @@ class EngineAPI:
     def __repr__(self) -> str:
         return f"EngineAPI({self.url!r}{', TLS' if self.tls else ''})"
 
+    def curl(self, request: Request) -> str:
+        """``request`` as a ``curl`` command line for this engine (TLS files named as ``DOCKER_CERT_PATH`` holds them).
+
+        The line is text for the reader, never run: this client sends the request itself.
+        """
+        return request.curl(self.url, self.tls)
+
     def _connection(self) -> http.client.HTTPConnection:
         if self.socket_path is not None:
             return _UnixConnection(self.socket_path, self.timeout)
@@ -563,10 +571,13 @@ def explorer(engine_api: EngineAPI) -> Any:
 
     from cookbook.widgets import Form
 
+    whole = {"description_width": "initial"}  # labels shown whole, never cut
     inputs = {
-        "method": w.Text(value="GET", description="method"),
-        "path": w.Text(value="/containers/json?all=1", description="path"),
-        "body": w.Textarea(value="", description="JSON body", placeholder='{"Image": "busybox", "Cmd": ["ls"]}'),
+        "method": w.Text(value="GET", description="method", style=whole),
+        "path": w.Text(value="/containers/json?all=1", description="path", style=whole),
+        "body": w.Textarea(
+            value="", description="JSON body", placeholder='{"Image": "busybox", "Cmd": ["ls"]}', style=whole
+        ),
     }
 
     def validate(method: str, path: str, body: str) -> None:

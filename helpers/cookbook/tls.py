@@ -10,6 +10,8 @@ The steps of the book's "Securing the Docker daemon remote API" recipe, one func
 
 The file names are the book's, so one folder can hold all of them as in the book. Private keys
 are created with mode 0600 before openssl writes into them; certificates are public (0644).
+Inside a :func:`showing` block every openssl command is printed as it runs, with its output,
+and the steps done in Python (extension files, modes, removed signing requests) as comments.
 Two deviations from the 2015 text, both for today's verifiers and for unattended runs: the CA
 key is not passphrase-protected (``genrsa -aes256`` would prompt; the key stays 0600 instead),
 and the certificates say what they are for (CA basic constraints, ``serverAuth``, ``clientAuth``).
@@ -19,12 +21,17 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import shlex
 import shutil
+import stat
 import subprocess
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Iterator, Sequence
 
+from cookbook import config
 from cookbook.errors import BadParameter, CookbookError
 
 KEY_BITS = 2048
@@ -88,19 +95,73 @@ class ClientCert:
         return self.folder / "key.pem"
 
 
-def _run(args: Sequence[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+@dataclass
+class _Shown:
+    """Where the printed folders are relative to, and the folder announced last."""
+
+    root: Path
+    folder: Path | None = None
+
+
+_SHOWING: ContextVar[_Shown | None] = ContextVar("cookbook_tls_showing", default=None)
+
+
+@contextmanager
+def showing(root: str | Path | None = None) -> Iterator[None]:
+    """Print every step this module takes inside the block, as it takes it.
+
+    An openssl command is printed as ``$ openssl ...``, exactly as it runs, followed by what
+    openssl printed. Each command runs in the folder its files go to: a comment line
+    ``# in FOLDER`` (relative to ``root``) comes first whenever that folder changes. What is
+    done in Python rather than by a command (the extension file written, an empty key file
+    made 0600, a mode set, a signing request removed) is printed as a ``# `` comment too.
+
+    Args:
+        root: The folder the reader's commands run from (default: the checkout's top folder).
+    """
+    token = _SHOWING.set(_Shown(Path(root or config.project_root()).resolve()))
+    try:
+        yield
+    finally:
+        _SHOWING.reset(token)
+
+
+def _announce(shown: _Shown, folder: Path) -> None:
+    """Say which folder the next steps happen in, when it is not the one said last."""
+    if shown.folder != folder:
+        shown.folder = folder
+        print(f"# in {os.path.relpath(folder, shown.root)}", flush=True)
+
+
+def _say(folder: Path, text: str) -> None:
+    """Print a step done in Python in ``folder`` as a comment, inside a :func:`showing` block."""
+    shown = _SHOWING.get()
+    if shown is not None:
+        _announce(shown, folder)
+        print(f"# {text}", flush=True)
+
+
+def _run(args: Sequence[str], cwd: Path, *, quiet: bool = False) -> subprocess.CompletedProcess[str]:
     if shutil.which("openssl") is None:
         raise CookbookError("the openssl command is not installed.", "install it: apt-get install openssl.")
-    return subprocess.run(["openssl", *args], cwd=cwd, capture_output=True, text=True)
+    shown = None if quiet else _SHOWING.get()
+    if shown is not None:
+        _announce(shown, cwd)
+        print(f"$ {shlex.join(['openssl', *args])}", flush=True)
+    done = subprocess.run(["openssl", *args], cwd=cwd, capture_output=True, text=True)
+    if shown is not None:
+        for line in (done.stdout + done.stderr).splitlines():
+            print(line, flush=True)
+    return done
 
 
-def _openssl(*args: str, cwd: Path) -> str:
-    """Run ``openssl ARGS`` in ``cwd`` and return its output.
+def _openssl(*args: str, cwd: Path, quiet: bool = False) -> str:
+    """Run ``openssl ARGS`` in ``cwd`` and return its output (shown inside :func:`showing` unless ``quiet``).
 
     Raises:
         CookbookError: openssl is missing or the step failed (with openssl's message).
     """
-    done = _run(args, cwd)
+    done = _run(args, cwd, quiet=quiet)
     if done.returncode != 0:
         raise CookbookError(f"`openssl {' '.join(args)}` failed: {done.stderr.strip()}")
     return done.stdout
@@ -110,6 +171,7 @@ def _new_key(path: Path) -> None:
     """Generate an RSA key at ``path``, a file that is 0600 before the key is written into it."""
     path.unlink(missing_ok=True)
     os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, KEY_MODE))
+    _say(path.parent, f"{path.name}: created empty with mode 0600, before openssl writes the key into it")
     _openssl("genrsa", "-out", path.name, str(KEY_BITS), cwd=path.parent)
     path.chmod(KEY_MODE)
 
@@ -120,11 +182,12 @@ def _sign(ca: Authority, key: Path, out: Path, subject: str, extensions: list[st
     request = folder / f"{out.stem}.csr"
     extfile = folder / f"{out.stem}.cnf"
     extfile.write_text("".join(f"{line}\n" for line in extensions))
+    _say(folder, f"{extfile.name} holds: {'; '.join(extensions)}")
     try:
         _openssl("req", "-subj", subject, "-new", "-key", key.name, "-out", request.name, cwd=folder)
         _openssl(
             "x509", "-req", "-days", str(days), "-sha256", "-in", request.name,
-            "-CA", str(ca.cert.resolve()), "-CAkey", str(ca.key.resolve()), "-CAcreateserial",
+            "-CA", _relative(ca.cert, folder), "-CAkey", _relative(ca.key, folder), "-CAcreateserial",
             "-out", out.name, "-extfile", extfile.name,
             cwd=folder,
         )  # fmt: skip
@@ -132,6 +195,12 @@ def _sign(ca: Authority, key: Path, out: Path, subject: str, extensions: list[st
         request.unlink(missing_ok=True)
         extfile.unlink(missing_ok=True)
     out.chmod(CERT_MODE)
+    _say(folder, f"removed {request.name} and {extfile.name}; {out.name}: mode 0644")
+
+
+def _relative(path: Path, folder: Path) -> str:
+    """``path`` as a command run in ``folder`` names it (``ca.pem`` when it is there)."""
+    return os.path.relpath(path.resolve(), folder)
 
 
 def _folder(path: str | Path) -> Path:
@@ -171,6 +240,7 @@ def authority(folder: str | Path, *, common_name: str = "cookbook CA", days: int
         cwd=folder,
     )  # fmt: skip
     cert.chmod(CERT_MODE)
+    _say(folder, f"{cert.name}: mode 0644")
     return Authority(cert=cert, key=key)
 
 
@@ -196,6 +266,7 @@ def _copy_ca(ca: Authority, folder: Path) -> Path:
     if target.resolve() != ca.cert.resolve():
         shutil.copyfile(ca.cert, target)
         target.chmod(CERT_MODE)
+        _say(folder, f"copied the authority's certificate here as {target.name}, mode 0644")
     return target
 
 
@@ -258,12 +329,18 @@ def verify(ca_cert: str | Path, cert: str | Path) -> bool:
     Raises:
         CookbookError: openssl is missing.
     """
-    return _run(["verify", "-CAfile", str(ca_cert), str(cert)], Path.cwd()).returncode == 0
+    return _run(["verify", "-CAfile", str(ca_cert), str(cert)], Path.cwd(), quiet=True).returncode == 0
 
 
 def alt_names(cert: str | Path) -> list[str]:
     """The names and addresses a certificate is valid for, as openssl prints them (``IP Address:127.0.0.1``)."""
     path = Path(cert).resolve()
-    text = _openssl("x509", "-noout", "-ext", "subjectAltName", "-in", str(path), cwd=path.parent)
+    text = _openssl("x509", "-noout", "-ext", "subjectAltName", "-in", str(path), cwd=path.parent, quiet=True)
     lines = [line.strip() for line in text.splitlines()[1:] if line.strip()]
     return [name.strip() for line in lines for name in line.split(",")]
+
+
+def listing(folder: str | Path) -> str:
+    """The files in ``folder`` with their modes, one per line, as ``ls -l`` shows them (``-rw------- key.pem``)."""
+    files = sorted(path for path in Path(folder).iterdir() if path.is_file())
+    return "\n".join(f"{stat.filemode(path.stat().st_mode)} {path.name}" for path in files)

@@ -45,6 +45,7 @@ def test_bad_calls_give_one_line_and_send_nothing(method: str, path: str, body: 
 
 def test_explorer_form_prints_one_line_for_bad_input(capsys: pytest.CaptureFixture[str]) -> None:
     form = api.explorer(api.EngineAPI(NOWHERE))
+    assert all(field.style.description_width == "initial" for field in form.inputs.values())  # labels whole
     form.inputs["method"].value = "GET"
     form.inputs["path"].value = "/containers/json"
     form.inputs["body"].value = "{not json"
@@ -107,6 +108,10 @@ def test_curl_forms() -> None:
     assert api.Request("GET", "/info").curl("tcp://127.0.0.1:2376", tls) == (
         "curl --cacert ca.pem --cert cert.pem --key key.pem https://127.0.0.1:2376/info"
     )
+    assert api.EngineAPI("tcp://127.0.0.1:2376", tls=tls).curl(api.Request("GET", "/info")) == (
+        "curl --cacert ca.pem --cert cert.pem --key key.pem https://127.0.0.1:2376/info"
+    )
+    assert api.EngineAPI("tcp://127.0.0.1:2375").curl(api.Request("GET", "/info")) == "curl http://127.0.0.1:2375/info"
     build = api.Request("POST", "/build?t=apache", b"\0tar", {"Content-Type": "application/x-tar"})
     assert "--data-binary @context.tar" in build.curl()
     assert "<4 bytes of binary>" in build.wire()
@@ -151,30 +156,6 @@ def test_response_error_and_success() -> None:
     assert str(api.Response(request, 200, "OK", {}, None)) == "GET /x -> 200 OK"
 
 
-class _NoSandbox:
-    """Stands in for a Sandbox: any use of it would fail, so validation must come first."""
-
-    def __getattr__(self, name: str) -> None:
-        raise AssertionError(f"the sandbox was used ({name}) before the input was validated")
-
-
-@pytest.mark.parametrize(
-    ("files", "port", "fragment"),
-    [
-        ({"image.tar": b""}, 80, "not an unprivileged port"),
-        ({"image.tar": b""}, 70000, "not an unprivileged port"),
-        ({"../etc/passwd": b""}, 8000, "not a plain file name"),
-        ({".hidden": b""}, 8000, "not a plain file name"),
-        ({"": b""}, 8000, "not a plain file name"),
-    ],
-)
-def test_file_server_rejects_bad_input_before_starting_anything(files: dict[str, bytes], port: int, fragment: str) -> None:
-    from cookbook import apilab
-
-    with pytest.raises(BadParameter, match=fragment):
-        apilab.file_server_for(_NoSandbox(), "test", files, port=port)  # type: ignore[arg-type]
-
-
 def test_tar_archive_round_trip() -> None:
     import io
     import tarfile
@@ -185,3 +166,9 @@ def test_tar_archive_round_trip() -> None:
     with tarfile.open(fileobj=io.BytesIO(data)) as tar:
         assert tar.getnames() == ["Dockerfile", "blob"]
         assert tar.extractfile("Dockerfile").read() == b"FROM busybox\n"  # type: ignore[union-attr]
+
+
+def test_from_top_names_a_path_from_the_checkouts_top_folder() -> None:
+    from cookbook import apilab, config
+
+    assert apilab.from_top(config.project_root() / ".cookbook" / "scratch" / "x") == ".cookbook/scratch/x"

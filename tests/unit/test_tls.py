@@ -93,3 +93,44 @@ def test_subject_alt_name_line() -> None:
 def test_bad_validity_is_refused(tmp_path: Path) -> None:
     with pytest.raises(BadParameter, match="days"):
         tls.authority(tmp_path, days=0)
+
+
+def test_showing_prints_each_openssl_command_as_it_ran(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Inside ``showing()`` every openssl call is printed as ``$ openssl ...`` in the folder it runs in."""
+    with tls.showing(tmp_path):
+        ca = tls.authority(tmp_path / "book")
+        tls.client(ca, tmp_path / "book")
+        tls.server(ca, tmp_path / "server", hosts=["127.0.0.1"])
+    lines = capsys.readouterr().out.splitlines()
+    commands = [line[2:] for line in lines if line.startswith("$ ")]
+    assert commands[:2] == [
+        "openssl genrsa -out ca-key.pem 2048",
+        "openssl req -new -x509 -days 365 -sha256 -key ca-key.pem -subj '/CN=cookbook CA' "
+        "-addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign -out ca.pem",
+    ]
+    # the client is signed in the authority's folder, as in the book; the server from its own folder
+    signed_here = "openssl x509 -req -days 365 -sha256 -in cert.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial"
+    assert f"{signed_here} -out cert.pem -extfile cert.cnf" in commands
+    assert any("-CA ../book/ca.pem -CAkey ../book/ca-key.pem" in command for command in commands)
+    assert len(commands) == 8 and all(command.startswith("openssl ") for command in commands)
+    assert lines[0] == "# in book" and "# in server" in lines
+    assert "# cert.cnf holds: extendedKeyUsage = clientAuth" in lines
+    assert "subject=CN = client" in lines  # openssl's own output follows its command
+    assert not [line for line in lines if not line.startswith(("$ ", "# ", "Certificate request", "subject="))]
+
+
+def test_outside_showing_nothing_is_printed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    ca = tls.authority(tmp_path)
+    assert tls.verify(ca.cert, ca.cert)
+    assert capsys.readouterr().out == ""
+
+
+def test_listing_shows_modes(tmp_path: Path) -> None:
+    tls.client(tls.authority(tmp_path), tmp_path)
+    assert tls.listing(tmp_path).splitlines() == [
+        "-rw------- ca-key.pem",
+        "-rw-r--r-- ca.pem",
+        "-rw-r--r-- ca.srl",
+        "-rw-r--r-- cert.pem",
+        "-rw------- key.pem",
+    ]
