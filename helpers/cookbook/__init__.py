@@ -4,7 +4,7 @@ A notebook needs one import line, ``import cookbook as cb``; the names below are
 public API, each defined in the module of its concern.
 """
 
-from cookbook import errors, images, labels, show, waits
+from cookbook import errors, images, labels, shell, show, waits
 from cookbook.containers import remove, run, run_to_exit
 from cookbook.engine import connect, publish_ip, published_host
 from cookbook.recipe import Recipe
@@ -23,6 +23,7 @@ __all__ = [
     "remove",
     "run",
     "run_to_exit",
+    "shell",
     "show",
     "start",
     "waits",

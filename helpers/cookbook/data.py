@@ -1,9 +1,8 @@
-"""Data in containers for chapter 4: volumes, bind mounts, and a registry's storage on the host.
+"""Data in containers for chapter 4: host folders for bind mounts, volumes, and the bind-mount form.
 
 Host folders for bind mounts are made under the state folder (``.cookbook/``, git-ignored)
 and removed with :func:`remove_folder`, which also copes with files a container wrote as
-another user. Registry pushes and pulls go through the engine (the SDK's ``images.push``
-/ ``images.pull``) to a registry on 127.0.0.1, which the engine trusts without TLS.
+another user. The recipe cells run the ``docker`` commands themselves (through the executor).
 """
 
 from __future__ import annotations
@@ -16,8 +15,8 @@ import docker
 import docker.errors
 from docker.models.containers import Container
 
-from cookbook import config, labels
-from cookbook.errors import BadParameter, CookbookError
+from cookbook import labels, shell
+from cookbook.errors import BadParameter
 from cookbook.recipe import Recipe
 
 
@@ -70,34 +69,6 @@ def validate_mount(container_path: object, mode: object) -> tuple[str, str]:
     return path, str(mode)
 
 
-def mounts(container: Container) -> list[dict[str, Any]]:
-    """The container's mounts as ``docker inspect -f '{{ .Mounts }}'`` lists them, one row each."""
-    container.reload()
-    rows = []
-    for mount in container.attrs.get("Mounts") or []:
-        rows.append(
-            {
-                "type": mount.get("Type", ""),
-                "name": (mount.get("Name") or "")[:12],
-                "source": _short_source(mount.get("Source", "")),
-                "destination": mount.get("Destination", ""),
-                "rw": bool(mount.get("RW")),
-            }
-        )
-    return sorted(rows, key=lambda row: row["destination"])
-
-
-def _short_source(source: str) -> str:
-    """Hide the engine's data root and our state folder behind short prefixes (stable outputs)."""
-    state = str((config.settings().state_dir).resolve())
-    if source.startswith(state):
-        return ".cookbook" + source[len(state) :]
-    if "/volumes/" in source:
-        name, _, rest = source.split("/volumes/", 1)[1].partition("/")
-        return f"<docker root>/volumes/{name[:12]}…/{rest}"
-    return source
-
-
 def volume_names(container: Container) -> list[str]:
     """Names of the (anonymous or named) volumes mounted in ``container``."""
     container.reload()
@@ -131,38 +102,25 @@ def tree(folder: Path, depth: int = 8, limit: int = 30) -> str:
     return "\n".join(lines)
 
 
-def push(client: docker.DockerClient, image: str, registry: str, repository: str, tag: str) -> str:
-    """Tag ``image`` as ``registry/repository:tag`` and push it (``docker tag`` + ``docker push``).
+def mount_form(recipe: Recipe) -> Any:
+    """A form: bind-mount a fresh host folder at a path and mode of the reader's choice.
 
-    Returns:
-        The pushed reference.
-
-    Raises:
-        CookbookError: The push failed (the message carries the registry's error).
+    Run lists the folder in a container, then tries to write a file into it (which fails on a
+    read-only mount); each value reaches the CLI as one argument, never through a shell. The
+    folder is removed afterwards.
     """
-    reference = f"{registry}/{repository}:{tag}"
-    client.images.get(image).tag(f"{registry}/{repository}", tag)
-    for chunk in client.images.push(f"{registry}/{repository}", tag=tag, stream=True, decode=True):
-        if "error" in chunk:
-            raise CookbookError(f"pushing {reference} failed: {chunk['error']}.", "look at the registry's logs.")
-    return reference
+    from cookbook.widgets import Form, field
 
+    def mount(container_path: str, mode: str) -> None:
+        path, mode = validate_mount(container_path, mode)
+        folder = host_folder("form", recipe.name)
+        (folder / "hello.txt").write_text("written on the host\n")
+        spec = f"{folder}:{path}:{mode}"
+        try:
+            shell.docker(["run", "--rm", "-v", spec, "cookbook/busybox", "ls", "-l", path])
+            shell.docker(["run", "--rm", "-v", spec, "cookbook/busybox", "touch", f"{path}/from-container"], check=False)
+        finally:
+            remove_folder(folder, recipe)
 
-def pull(client: docker.DockerClient, registry: str, repository: str, tag: str) -> str:
-    """Pull ``registry/repository:tag`` (``docker pull``); return the image id.
-
-    Raises:
-        CookbookError: The pull failed.
-    """
-    try:
-        return str(client.images.pull(f"{registry}/{repository}", tag=tag).id)
-    except docker.errors.APIError as exc:
-        raise CookbookError(f"pulling {registry}/{repository}:{tag} failed: {exc.explanation or exc}.") from None
-
-
-def untag(client: docker.DockerClient, reference: str) -> None:
-    """Remove one tag we created (``docker rmi REF``); the image stays while other tags name it."""
-    try:
-        client.images.remove(reference, noprune=True)
-    except docker.errors.ImageNotFound:
-        pass
+    inputs = {"container_path": field("container_path", "/mnt/code"), "mode": field("mode", ("ro", "rw"))}
+    return Form("Bind-mount a fresh host folder", inputs, mount, validate_mount)

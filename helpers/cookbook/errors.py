@@ -72,7 +72,9 @@ class CommandFailed(CookbookError):
         self.line_shown = line
         self.exit_code = exit_code
         self.stderr = stderr
-        said = next((text.strip() for text in reversed(stderr.splitlines()) if text.strip()), "no message")
+        lines = [text.strip() for text in stderr.splitlines() if text.strip()]
+        hints = ("Run 'docker", "See 'docker")  # the CLI's pointer to --help says nothing of the cause
+        said = next((text for text in reversed(lines) if not text.startswith(hints)), "no message")
         super().__init__(f"`{line}` failed with exit status {exit_code}: {said}", "read the command's output above.")
 
 

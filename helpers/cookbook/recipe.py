@@ -93,6 +93,7 @@ class Recipe:
             "check": claim,
             "passed": passed,
             "seconds": round(time.monotonic() - self.started, 2),
+            "session": labels.session_id(),
         }
         with settings.report.open("a") as out:
             out.write(json.dumps(row) + "\n")

@@ -154,9 +154,8 @@ def _target(on: Engine | None) -> _Target:
         return _Target((), engine.connect())
     flags = ["-H", on.url]
     if on.cert_path:
-        folder = Path(on.cert_path)
-        flags += ["--tlsverify", f"--tlscacert={folder / 'ca.pem'}", f"--tlscert={folder / 'cert.pem'}",
-                  f"--tlskey={folder / 'key.pem'}"]  # fmt: skip
+        folder = in_checkout(on.cert_path)  # $PWD/...: shorter, and the same on every machine
+        flags += ["--tlsverify", f"--tlscacert={folder}/ca.pem", f"--tlscert={folder}/cert.pem", f"--tlskey={folder}/key.pem"]
     return _Target(tuple(flags), on.client, on)
 
 
@@ -218,6 +217,17 @@ def _parse(text: str, flags: Sequence[str]) -> _Line:
     if flags:
         shown = _LEADING_DOCKER.sub(lambda found: f"{found.group(1)}docker {shlex.join(flags)}", shown, count=1)
     return _Line(env, [*flags, *words[1:]], shown)
+
+
+def in_checkout(path: Path | str) -> str:
+    """How a command names ``path``: ``$PWD/...`` inside the checkout (commands run from its top folder).
+
+    A line written that way reads the same on every machine, and pasted into a terminal at the
+    checkout's top folder it names the same file.
+    """
+    resolved = Path(path).resolve()
+    root = config.project_root().resolve()
+    return f"$PWD/{resolved.relative_to(root)}" if resolved.is_relative_to(root) else str(path)
 
 
 def _expand_pwd(argv: Sequence[str], root: Path) -> list[str]:
@@ -334,7 +344,7 @@ def _free_name(command: Command, target: _Target, env: Mapping[str, str], show: 
             f"remove it (`docker {'' if kind == 'container' else kind + ' '}rm {name}`) or close that notebook; "
             "`cookbook clean` removes what crashed sessions left.",
         )
-    removal = {"container": ["rm", "-f", name], "network": ["network", "rm", name], "volume": ["volume", "rm", "-f", name]}
+    removal = {"container": ["rm", "-fv", name], "network": ["network", "rm", name], "volume": ["volume", "rm", "-f", name]}
     argv = [*target.flags, *removal[kind]]
     done = _run(_shown(argv), argv, env, target, show, (HEAD_LINES, TAIL_LINES), 120)
     if not done.ok:
@@ -425,8 +435,11 @@ def docker(
         words = [str(arg) for arg in command]
         words = words[1:] if words[:1] == ["docker"] else words
         line = _Line({}, [*target.flags, *words], shlex.join(["docker", *target.flags, *words]))
+    # $PWD is filled in as a shell would in a written line; list arguments reach the CLI untouched.
     root = config.project_root()
-    parsed = dockerargs.split(_expand_pwd(line.argv, root))
+    flags = len(target.flags)
+    argv = line.argv if isinstance(command, str) else line.argv[:flags]
+    parsed = dockerargs.split([*_expand_pwd(argv, root), *line.argv[len(argv) :]])
     limit = timeout or config.settings().command_timeout
     env = _quiet_env(target.env_drop, line.env)
     _ensure_images(parsed.args, target)

@@ -37,6 +37,10 @@ class Site:
     url: str
     admin_password: str
 
+    def __post_init__(self) -> None:
+        # ``http://host:port/`` as :func:`cookbook.network.url` gives it
+        object.__setattr__(self, "url", self.url.rstrip("/"))
+
     def install(self, title: str) -> int:
         """Fill in the installer's form (site title, admin user); return the HTTP status."""
         form = {

@@ -37,10 +37,24 @@ exec "{real}" "$@"
 
 def engine_state(client: docker.DockerClient) -> set[str]:
     """Every container, network and volume on the engine (ours or not)."""
-    state = {f"container:{c.id}" for c in client.containers.list(all=True)}
-    state |= {f"network:{n.id}" for n in client.networks.list()}
-    state |= {f"volume:{v.name}" for v in client.volumes.list()}
+    return set(labelled_state(client))
+
+
+def labelled_state(client: docker.DockerClient) -> dict[str, dict[str, str]]:
+    """Every container, network and volume on the engine, with its labels."""
+    state = {f"container:{c.id}": c.labels for c in client.containers.list(all=True)}
+    state |= {f"network:{n.id}": n.attrs.get("Labels") or {} for n in client.networks.list()}
+    state |= {f"volume:{v.name}": v.attrs.get("Labels") or {} for v in client.volumes.list()}
     return state
+
+
+def left_by(session: str, before: set[str], after: dict[str, dict[str, str]]) -> list[str]:
+    """What appeared on the engine and is not another live cookbook session's (a reader's open notebook)."""
+    return sorted(
+        key
+        for key, owner in after.items()
+        if key not in before and (owner.get(labels.MANAGED) != "true" or owner.get(labels.SESSION) == session)
+    )
 
 
 def logging_docker(folder: Path, log: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -107,8 +121,8 @@ def test_notebook_runs_quick_with_every_check_passed_and_every_shown_command_ran
     assert rows, "the notebook made no check"
     assert all(row["passed"] for row in rows), [row for row in rows if not row["passed"]]
     assert (tmp_path / notebook.with_suffix(".html").name).is_file()
-    left = engine_state(client) - before
-    assert not left, f"{notebook.stem} left {sorted(left)}"
+    left = left_by(rows[0]["session"], before, labelled_state(client))
+    assert not left, f"{notebook.stem} left {left}"
 
     shown = shown_commands(tmp_path / notebook.name)
     calls = logged_calls(log)

@@ -14,19 +14,6 @@ from cookbook.errors import BadParameter
 from cookbook.widgets import Form
 
 
-class NoEngineRecipe:
-    """Stands in for a Recipe: any attempt to create something is recorded (and must not happen)."""
-
-    def __init__(self) -> None:
-        self.created: list[Any] = []
-
-    def run(self, *args: Any, **kwargs: Any) -> Any:
-        self.created.append((args, kwargs))
-        raise AssertionError("a container was created for a bad input")
-
-    run_to_exit = run
-
-
 @pytest.fixture
 def busy_port() -> Any:
     with socket.socket() as held:
@@ -52,20 +39,16 @@ BAD_PUBLISH = [
 
 
 @pytest.mark.parametrize(("values", "message"), BAD_PUBLISH)
-def test_bad_publish_values_give_one_line_and_create_nothing(values: dict[str, Any], message: str) -> None:
-    recipe = NoEngineRecipe()
+def test_bad_publish_values_give_one_line(values: dict[str, Any], message: str) -> None:
     with pytest.raises(BadParameter) as caught:
-        network.publish_web(recipe, page="x", **values)  # type: ignore[arg-type]
+        network.validate_publish(**values)
     assert message in caught.value.line()
     assert "\n" not in caught.value.line() and "Fix:" in caught.value.line()
-    assert recipe.created == []
 
 
-def test_busy_host_port_is_refused_before_anything_starts(busy_port: int) -> None:
-    recipe = NoEngineRecipe()
+def test_busy_host_port_is_refused(busy_port: int) -> None:
     with pytest.raises(BadParameter, match=f"host port {busy_port} is busy"):
-        network.publish_web(recipe, 80, "127.0.0.1", busy_port, "x")  # type: ignore[arg-type]
-    assert recipe.created == []
+        network.validate_publish(80, "127.0.0.1", busy_port)
 
 
 def test_good_publish_values_pass() -> None:
@@ -104,60 +87,20 @@ def test_publish_form_prints_one_line_and_calls_nothing_for_a_bad_port(capsys: p
     assert printed.count("\n") == 1 and "container port 99999 is out of range" in printed
 
 
-def test_interface_names_and_dnat_rules() -> None:
+def test_interface_names_and_the_line_of_a_link() -> None:
     text = "1: lo    inet 127.0.0.1/8 scope host lo\n151: eth0@if152: <BROADCAST> mtu 1500\n"
     assert network.interface_names(text) == ["lo", "eth0"]
-    rules = [
-        "-A DOCKER -i docker0 -j RETURN",
-        "-A DOCKER -d 127.0.0.1/32 ! -i docker0 -p tcp -m tcp --dport 32788 -j DNAT --to-destination 172.17.0.5:80",
-        "-A DOCKER -d 127.0.0.1/32 ! -i docker0 -p tcp -m tcp --dport 3278 -j DNAT --to-destination 172.17.0.6:80",
-        "-A POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE",
-        "-A PREROUTING -m addrtype --dst-type LOCAL -j DOCKER",
-    ]
-    assert network.dnat_rules(rules, 3278) == [rules[2]]
-    assert network.nat_overview(rules) == [rules[0], rules[3], rules[4]]
+    links = "1: lo: <LOOPBACK> mtu 65536\n152: veth1a2b@if151: <UP> mtu 1500 master docker0 state UP\n"
+    assert network.link_line(links, 152).startswith("152: veth1a2b@if151") and network.link_line(links, 15) == ""
 
 
-def test_web_command_serves_every_port() -> None:
-    command = network.web_command([80, 8080], "hi")
-    assert command[:2] == ["sh", "-c"]
-    assert "httpd -p 80 -h /www" in command[2] and command[2].endswith("exec httpd -f -p 8080 -h /www")
-
-
-class FakeExec:
-    def __init__(self, output: str) -> None:
-        self.output = output.encode()
-        self.exit_code = 0
-
-
-class FakeContainer:
-    def __init__(self, output: str) -> None:
-        self.text = output
-
-    def exec_run(self, command: list[str]) -> FakeExec:
-        return FakeExec(self.text)
-
-
-def test_link_variables_mask_passwords() -> None:
-    environ = "PATH=/bin\0MYSQL_SERVER_PORT_3306_TCP_ADDR=172.17.0.3\0MYSQL_SERVER_ENV_MYSQL_ROOT_PASSWORD=s3cret\0"
-    found = network.link_variables(FakeContainer(environ), "mysql-server")  # type: ignore[arg-type]
-    assert found == {
-        "MYSQL_SERVER_ENV_MYSQL_ROOT_PASSWORD": "*** (hidden)",
-        "MYSQL_SERVER_PORT_3306_TCP_ADDR": "172.17.0.3",
-    }
-
-
-def test_addresses_parsed_from_ip_output() -> None:
-    v4 = "1: lo    inet 127.0.0.1/8 scope host lo\n7: eth0    inet 172.17.0.2/16 brd 172.17.255.255 scope global eth0"
-    assert network.eth0_address(FakeContainer(v4)) == "172.17.0.2"  # type: ignore[arg-type]
+def test_the_global_ipv6_address_is_read_from_ip_output() -> None:
     v6 = (
-        "3: eth0    inet6 2001:db8:1::242:ac12:2/64 scope global flags 02 \n"
         "3: eth0    inet6 fe80::42:acff:fe12:2/64 scope link tentative \n"
+        "3: eth0    inet6 2001:db8:1::242:ac12:2/64 scope global flags 02 \n"
     )
-    assert network.ipv6_addresses(FakeContainer(v6)) == {  # type: ignore[arg-type]
-        "global": "2001:db8:1::242:ac12:2/64",
-        "link": "fe80::42:acff:fe12:2/64",
-    }
+    assert network.ipv6_global(v6) == "2001:db8:1::242:ac12:2"
+    assert network.ipv6_global("3: eth0    inet6 fe80::1/64 scope link") == ""
 
 
 def test_round_trip_from_busybox_and_iputils_ping() -> None:

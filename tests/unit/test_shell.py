@@ -155,7 +155,7 @@ def test_a_name_this_session_used_is_freed_first_by_a_shown_command(fake: tuple[
     fake[1].containers.items["web"] = _Owned(labels.for_recipe("demo"))
     shell.docker("docker run -d --name web busybox")
     out = capsys.readouterr().out.splitlines()
-    assert out[0] == "$ docker rm -f web" and out[2] == "$ docker run -d --name web busybox"
+    assert out[0] == "$ docker rm -fv web" and out[2] == "$ docker run -d --name web busybox"
     assert [c["argv"][0] for c in calls(fake[0])] == ["rm", "run"]
 
 
