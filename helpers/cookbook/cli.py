@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-from cookbook import config, engine, hostfiles, images, labels, runner
+from cookbook import config, engine, hostfiles, images, labels, runner, shell
 from cookbook.errors import BadParameter, CookbookError
 
 MIN_FREE_GIB = 5.0
@@ -26,10 +26,16 @@ def _doctor(args: argparse.Namespace) -> int:
     settings = config.settings()
     print(f"image policy   : {settings.image_policy}")
     print(f"engine address : {engine.endpoint().url}")
+    cli_version = shell.cli_version()
+    print(f"docker CLI     : {cli_version}{'' if cli_version == 'not installed' else ' (' + shell.program() + ')'}")
+    if cli_version == "not installed":
+        problems.append("the docker CLI is missing: apt-get install docker.io (the notebooks run its commands).")
     try:
         client = engine.connect()
     except CookbookError as exc:
         print(exc.line())
+        for problem in problems:
+            print(f"problem: {problem}")
         return 1
     for key, value in engine.versions(client).items():
         print(f"{key.replace('_', ' '):<15}: {value}")

@@ -21,7 +21,7 @@ import pytest
 from docker.types import IPAMConfig, IPAMPool
 
 from cookbook import engine, images, labels, runner, sandbox
-from tests.notebooks.test_papermill import engine_state
+from tests.notebooks.test_papermill import engine_state, labelled_state, left_by
 
 RECIPE = "test-remote-engine"
 SUBNET = "10.201.0.0/24"
@@ -47,7 +47,8 @@ def remote() -> Iterator[sandbox.Sandbox]:
             yield box
     finally:
         network.remove()
-    assert engine_state(local) == before, "the remote run left something on the local engine"
+    left = left_by(labels.session_id(), before, labelled_state(local))
+    assert not left, f"the remote run left {left} on the local engine"
 
 
 def ours(client: docker.DockerClient) -> set[str]:

@@ -73,3 +73,15 @@ def test_every_parameter_cell_line_is_a_papermill_parameter() -> None:
         cells = [c for c in json.loads(path.read_text())["cells"] if "parameters" in c["metadata"].get("tags", [])]
         assigned = [line.split("=")[0].strip() for line in "".join(cells[0]["source"]).splitlines() if "=" in line.split("#")[0]]
         assert sorted(assigned) == sorted(declared), f"{path.name}: papermill cannot read some parameters"
+
+
+def test_doctor_names_the_missing_docker_cli_and_its_package(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # no docker program anywhere
+    monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent.sock")
+    assert cli.main(["doctor"]) == 1
+    out = capsys.readouterr().out
+    assert "docker CLI     : not installed" in out
+    assert "problem: the docker CLI is missing: apt-get install docker.io" in out
+    assert "Traceback" not in out
