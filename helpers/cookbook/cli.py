@@ -8,9 +8,7 @@ Exit codes: 0 done, 1 a failure (engine, build, check), 2 bad input.
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 from typing import Sequence
@@ -82,11 +80,15 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _clean(args: argparse.Namespace) -> int:
-    swept = labels.sweep(engine.connect(), images=args.images)
+    client = engine.connect()
+    live = [] if args.all else labels.live_sessions(client)
+    swept = labels.sweep(client, images=args.images, stale_only=not args.all)
     print(f"cookbook clean: {swept}")
     for kind in ("containers", "networks", "volumes", "images"):
         for name in getattr(swept, kind):
             print(f"  {kind[:-1]} {name}")
+    for session in live:
+        print(f"  left alone: {session} (a live session; `cookbook clean --all` removes its resources too)")
     return 0
 
 
@@ -116,10 +118,9 @@ def _bench(args: argparse.Namespace) -> int:
 
 
 def _lab(args: argparse.Namespace) -> int:
-    command = ["jupyter", "lab", "--ip", "127.0.0.1", "--notebook-dir", str(runner.notebooks_dir())]
-    if os.geteuid() == 0:
-        command.append("--allow-root")
-    return subprocess.call(command)
+    from cookbook import lab
+
+    return lab.serve(args.port, Path(args.notebooks) if args.notebooks else None)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -144,6 +145,7 @@ def parser() -> argparse.ArgumentParser:
 
     clean = sub.add_parser("clean", help="remove everything the cookbook made (and nothing else)")
     clean.add_argument("--images", action="store_true", help="also remove the image catalogue")
+    clean.add_argument("--all", action="store_true", help="also what live sessions (open notebooks) made")
     clean.set_defaults(func=_clean)
 
     bench_cmd = sub.add_parser("bench", help="chapter 7's benchmarks headless: CSV and PNG per benchmark")
@@ -152,7 +154,10 @@ def parser() -> argparse.ArgumentParser:
     bench_cmd.add_argument("--out", default="build/bench", help="output folder (default: build/bench)")
     bench_cmd.set_defaults(func=_bench)
 
-    sub.add_parser("lab", help="open the notebooks in JupyterLab").set_defaults(func=_lab)
+    lab = sub.add_parser("lab", help="open the notebooks in JupyterLab (127.0.0.1, with a token)")
+    lab.add_argument("--port", type=int, default=None, help="port on 127.0.0.1 (default 8888, or the next free one)")
+    lab.add_argument("--notebooks", default=None, help="folder to open (default: notebooks/)")
+    lab.set_defaults(func=_lab)
     return top
 
 

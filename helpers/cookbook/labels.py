@@ -258,6 +258,20 @@ def sweep(
     return swept
 
 
+def live_sessions(client: docker.DockerClient) -> list[str]:
+    """The sessions whose resources are on the engine and whose process still runs (or runs elsewhere)."""
+    found: dict[str, dict[str, str]] = {}
+    filters = _filters(None, None)
+    resources = [c.labels for c in client.containers.list(all=True, filters=filters, ignore_removed=True)]
+    resources += [n.attrs.get("Labels") or {} for n in client.networks.list(filters=filters)]
+    resources += [v.attrs.get("Labels") or {} for v in client.volumes.list(filters=filters)]
+    for owner in resources:
+        if owner.get(SESSION) and not is_stale(owner):
+            found.setdefault(owner[SESSION], owner)
+    return [f"session {session} (process {owner.get(PID, '?')} on {owner.get(HOST, '?')})"
+            for session, owner in sorted(found.items())]  # fmt: skip
+
+
 def _exit_sweep() -> None:
     from cookbook import engine  # late import: labels must not need an engine to be imported
 

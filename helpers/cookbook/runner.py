@@ -158,7 +158,7 @@ def write_summary(report: Path, summary: Path) -> list[dict[str, Any]]:
     """Turn the JSON-lines check report into ``summary.csv``; return its rows."""
     rows = [json.loads(line) for line in report.read_text().splitlines() if line.strip()] if report.exists() else []
     with summary.open("w", newline="") as out:
-        writer = csv.DictWriter(out, fieldnames=["notebook", "recipe", "title", "check", "passed", "seconds"])
+        writer = csv.DictWriter(out, fieldnames=["notebook", "recipe", "title", "check", "passed", "seconds"], extrasaction="ignore")
         writer.writeheader()
         writer.writerows(rows)
     return rows

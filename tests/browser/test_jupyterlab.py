@@ -1,6 +1,7 @@
 """Every notebook in JupyterLab in a real (headless) Chromium: its first widget form renders and runs.
 
-JupyterLab serves a temporary copy of notebooks/ on 127.0.0.1 with a token. For each notebook
+JupyterLab, started with ``cookbook lab`` as a reader starts it, serves a temporary copy of
+notebooks/ on 127.0.0.1 with a token. For each notebook
 the test selects the first cell that shows a ``Form``, runs the cells above it and the cell itself,
 presses the form's Run button and waits for the form's output. A screenshot per notebook goes to
 ``build/browser/``. Debian's ``chromium`` is driven by Playwright (never ``playwright install``).
@@ -11,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 import re
-import secrets
+import signal
 import shutil
 import socket
 import subprocess
@@ -21,7 +22,7 @@ from typing import Iterator
 
 import pytest
 
-from cookbook import config, runner, waits
+from cookbook import config, runner
 
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = [
@@ -41,56 +42,39 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def lab_settings(folder: Path) -> None:
-    """Turn off JupyterLab's news and update checks (they would reach the internet), and
-    render every cell of a notebook (by default JupyterLab 4 only renders the cells in view)."""
-    for plugin, values in {
-        "apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False},
-        "notebook-extension/tracker": {"windowingMode": "none"},
-    }.items():
-        target = folder / "@jupyterlab" / f"{plugin}.jupyterlab-settings"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(json.dumps(values))
-
-
 @pytest.fixture
 def lab(tmp_path: Path) -> Iterator[tuple[str, str]]:
-    """A JupyterLab server of its own on a copy of the notebooks; yields its base URL and token.
+    """JupyterLab started the reader's way (``cookbook lab``) on a copy of the notebooks; yields its base URL and token.
 
     One server per notebook: its kernel (and so what the notebook started) ends with the test.
     """
     home = tmp_path / "lab-home"
     books = home / "notebooks"
     shutil.copytree(runner.notebooks_dir(), books)
-    lab_settings(home / "settings")
-    token, port = secrets.token_hex(16), free_port()
     env = {
         **os.environ,
         "HOME": str(home),
+        "COOKBOOK_STATE_DIR": str(home / "state"),
         "JUPYTER_CONFIG_DIR": str(home / "config"),
         "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
         "IPYTHONDIR": str(home / "ipython"),
         "MPLCONFIGDIR": str(home / "mpl"),
     }
-    command = [
-        sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-        f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={books}",
-        f"--LabApp.user_settings_dir={home / 'settings'}", f"--LabApp.workspaces_dir={home / 'workspaces'}",
-        "--ServerApp.allow_root=True",
-    ]
-    log = (home / "lab.log").open("w")
-    server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+    cookbook = Path(sys.executable).parent / "cookbook"
+    command = [str(cookbook), "lab", "--port", str(free_port()), "--notebooks", str(books)]
+    server = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        waits.until(lambda: socket.create_connection(("127.0.0.1", port), timeout=1).close() or True,
-                    timeout=90, what="JupyterLab to listen")
-        yield f"http://127.0.0.1:{port}", token
+        assert server.stdout is not None
+        line = server.stdout.readline()  # `cookbook lab` prints one line once JupyterLab listens
+        found = re.search(r"open (http://127\.0\.0\.1:\d+)/lab\?token=(\w+)", line)
+        assert found, f"cookbook lab said: {line!r}"
+        yield found.group(1), found.group(2)
     finally:
-        server.terminate()
+        server.send_signal(signal.SIGINT)  # Ctrl-C, as a reader stops it
         try:
             server.wait(timeout=60)
         except subprocess.TimeoutExpired:
             server.kill()
-        log.close()
 
 
 def first_form_cell(notebook: Path) -> int:

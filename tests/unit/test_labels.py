@@ -96,3 +96,15 @@ def test_scratch_folders_go_with_their_session(tmp_path: Path, monkeypatch: pyte
     assert not mine.exists() and other.exists()
     labels.sweep(FakeClient(), session=labels.session_id())  # type: ignore[arg-type]
     assert not other.exists()
+
+
+def test_live_sessions_are_named_and_a_dead_one_is_not() -> None:
+    client = FakeClient()
+    client.containers.add("mine", labels.for_recipe("r"))
+    client.volumes.add("old", dead_session_labels())
+    elsewhere = {**labels.for_recipe("r"), labels.SESSION: "7-abc", labels.HOST: "another-host"}
+    client.networks.add("theirs", elsewhere)
+    assert sorted(labels.live_sessions(client)) == sorted([
+        f"session 7-abc (process {os.getpid()} on another-host)",
+        f"session {labels.session_id()} (process {os.getpid()} on {socket.gethostname()})",
+    ])
