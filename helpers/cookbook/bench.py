@@ -175,26 +175,29 @@ def install_host_tools(tools: Sequence[str] = tuple(TOOLS)) -> list[str]:
     return [tool for tool in tools if shutil.which(tool) is None]
 
 
-def host_tools(client: docker.DockerClient | None = None, recipe: str = "bench-tools") -> pd.DataFrame:
+def package_versions(text: str) -> dict[str, str]:
+    """Package → version from ``dpkg-query -W PACKAGE...`` output (``name[:arch]<TAB>version`` lines)."""
+    found = (line.split(None, 1) for line in text.splitlines() if line.strip())
+    return {parts[0].split(":")[0]: parts[1].strip() if len(parts) > 1 else "" for parts in found}
+
+
+def host_tools(inside: Mapping[str, str]) -> pd.DataFrame:
     """Install missing tools on the host; return each tool's package version outside and inside.
 
-    Columns: tool, package, host, container, same (whether the versions match).
+    Args:
+        inside: Package → version in the ``bench`` image (:func:`package_versions` of the
+            image's ``dpkg-query`` output).
+
+    Returns:
+        Columns: tool, package, host, container, same (whether the versions match).
     """
     install_host_tools()
-    with bench_container(client, recipe) as box:
-        rows = []
-        for tool, package in TOOLS.items():
-            inside = box.exec_run(["dpkg-query", "-W", "-f", "${Version}", package]).output.decode().strip()
-            outside = _package_version(package) if shutil.which(tool) else ""
-            rows.append(
-                {
-                    "tool": tool,
-                    "package": package,
-                    "host": outside or "missing",
-                    "container": inside or "missing",
-                    "same": bool(outside) and outside == inside,
-                }
-            )
+    rows = []
+    for tool, package in TOOLS.items():
+        outside = _package_version(package) if shutil.which(tool) else ""
+        version = inside.get(package, "")
+        rows.append({"tool": tool, "package": package, "host": outside or "missing",
+                     "container": version or "missing", "same": bool(outside) and outside == version})
     return pd.DataFrame(rows)
 
 
@@ -243,6 +246,16 @@ def bench_container(
         containers.remove(box)
 
 
+@contextmanager
+def _given_or_new(box: Container | None, client: docker.DockerClient | None, recipe: str) -> Iterator[Container]:
+    """``box`` when the caller started one (the notebook's ``ch7-bench``), else a new bench container."""
+    if box is not None:
+        yield box
+        return
+    with bench_container(client, recipe) as made:
+        yield made
+
+
 def _say(progress: Progress | None, text: str) -> None:
     if progress is not None:
         progress(text)
@@ -269,21 +282,31 @@ def parse_sysbench(text: str) -> float:
 
 
 def cpu(params: Params, client: docker.DockerClient | None = None, recipe: str = "bench-cpu",
-        progress: Progress | None = None) -> pd.DataFrame:
+        progress: Progress | None = None, box: Container | None = None) -> pd.DataFrame:
     """sysbench cpu on the host and in a container, alternating, ``params.pairs`` pairs.
 
-    Columns: benchmark, pair, side (host/container), metric, value, unit, tool_version, and the environment.
+    Args:
+        params: The benchmark's knobs (pairs, seconds per run, the prime bound).
+        client: The engine (default: the reader's).
+        recipe: The recipe whose label a bench container started here carries.
+        progress: Called with one line per run.
+        box: A running ``bench`` container to ``docker exec`` the runs in (default: one
+            started and removed here).
+
+    Returns:
+        Columns: benchmark, pair, side (host/container), metric, value, unit, tool_version,
+        and the environment.
     """
     client = client or engine.connect()
     env = environment(client)
     argv = sysbench_argv(params.cpu_seconds, params.cpu_max_prime)
     rows = []
-    with bench_container(client, recipe) as box:
-        version = in_container(box, ["sysbench", "--version"]).strip()
+    with _given_or_new(box, client, recipe) as inside:
+        version = in_container(inside, ["sysbench", "--version"]).strip()
         for pair in range(params.pairs):
             for side in ("host", "container"):
                 _say(progress, f"cpu: pair {pair + 1}/{params.pairs}, {side}")
-                text = on_host(argv) if side == "host" else in_container(box, argv)
+                text = on_host(argv) if side == "host" else in_container(inside, argv)
                 rows.append({"benchmark": "sysbench cpu", "pair": pair, "side": side, "metric": "events_per_s",
                              "value": parse_sysbench(text), "unit": "events/s", "tool_version": version})
     return _frame(rows, env)
@@ -579,6 +602,36 @@ def start_stop_sandboxed(n: int, drivers: Sequence[str] = ("overlay2", "vfs"), r
 
 
 # ---------------------------------------------------------------- cgroup knobs
+
+
+@dataclass(frozen=True)
+class CgroupFiles:
+    """Where a container reads its own cgroup knobs (inside the container).
+
+    Attributes:
+        cpu_shares: The CPU weight (``--cpu-shares``; cgroup v2 stores it as ``cpu.weight``).
+        cpuset: The CPUs it may run on (``--cpuset-cpus``).
+        memory_limit: Its memory limit in bytes (``-m``).
+    """
+
+    cpu_shares: str
+    cpuset: str
+    memory_limit: str
+
+
+CGROUP_FILES = {
+    "1": CgroupFiles("/sys/fs/cgroup/cpu/cpu.shares", "/sys/fs/cgroup/cpuset/cpuset.cpus",
+                     "/sys/fs/cgroup/memory/memory.limit_in_bytes"),
+    "2": CgroupFiles("/sys/fs/cgroup/cpu.weight", "/sys/fs/cgroup/cpuset.cpus.effective",
+                     "/sys/fs/cgroup/memory.max"),
+}
+"""cgroup version (``docker info``'s CgroupVersion) → the knob files."""
+
+
+def cgroup_files(client: docker.DockerClient | None = None) -> CgroupFiles:
+    """The knob files of the engine's cgroup version (v1 or v2)."""
+    version = engine.versions(client or engine.connect())["cgroup_version"]
+    return CGROUP_FILES.get(version, CGROUP_FILES["1"])
 
 
 def cpu_seconds_used(box: Container) -> float:

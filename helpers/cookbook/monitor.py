@@ -12,8 +12,8 @@ a server, comes here from two parts:
 * Prometheus (the catalogue's ``prometheus`` image, Debian's package) on that network,
   scraping the exporter every second; :func:`query_range` reads its HTTP API into pandas.
 
-With ``COOKBOOK_IMAGE_POLICY=upstream``/``auto`` and a reachable registry,
-:func:`cadvisor_image` pulls the real cAdvisor instead.
+With a real cAdvisor (the book's :data:`CADVISOR_COMMAND`), Prometheus scrapes cAdvisor
+instead and the same queries work.
 """
 
 from __future__ import annotations
@@ -30,10 +30,9 @@ import docker
 import docker.errors
 import pandas as pd
 
-from cookbook import config, engine, labels
+from cookbook import engine, labels
 from cookbook.errors import CookbookError
 
-CADVISOR_IMAGE = "gcr.io/cadvisor/cadvisor:v0.47.2"
 METRICS = {
     "container_cpu_usage_seconds_total": ("counter", "Cumulative CPU time consumed, seconds."),
     "container_memory_usage_bytes": ("gauge", "Current memory usage, bytes."),
@@ -163,16 +162,24 @@ class Exporter:
         with self._lock:
             return 100.0 * self._cpu / max(time.monotonic() - self.started, 1e-9)
 
-    def __enter__(self) -> "Exporter":
+    def start(self) -> "Exporter":
+        """Start answering scrapes (in a background thread); return the exporter."""
         self.started = time.monotonic()
         self.thread.start()
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def stop(self) -> None:
+        """Stop answering, stop following the stats streams, and close the port."""
         self._stop.set()
         self.server.shutdown()
         self.server.server_close()
         self.client.close()
+
+    def __enter__(self) -> "Exporter":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
 
 
 def prometheus_config(target: str, interval: str = "1s") -> str:
@@ -243,24 +250,9 @@ def scrapes_held(base_url: str, metric: str = "container_cpu_usage_seconds_total
     return int(float(result[0]["value"][1])) if result else 0
 
 
-CADVISOR_VOLUMES = ["/:/rootfs:ro", "/var/run:/var/run:rw", "/sys:/sys:ro", "/var/lib/docker/:/var/lib/docker:ro"]
-"""The book's cAdvisor mounts (read-only views of the host, and the docker socket's folder)."""
-
-
-def start_cadvisor(client: docker.DockerClient, recipe: str, network: str) -> Any:
-    """Run the real cAdvisor (pulled by :func:`cadvisor_image`) on ``network``, as the book does."""
-    from cookbook import containers
-
-    return containers.run(CADVISOR_IMAGE, recipe=recipe, network=network, volumes=CADVISOR_VOLUMES, client=client)
-
-
-def cadvisor_image(client: docker.DockerClient | None = None) -> str | None:
-    """Pull the real cAdvisor when the image policy allows it; None when it cannot be had."""
-    if config.settings().image_policy == "local":
-        return None
-    client = client or engine.connect()
-    try:
-        client.images.pull(CADVISOR_IMAGE)
-    except docker.errors.APIError:
-        return None
-    return CADVISOR_IMAGE
+CADVISOR_COMMAND = (
+    "docker run --volume=/:/rootfs:ro --volume=/var/run:/var/run:rw --volume=/sys:/sys:ro "
+    "--volume=/var/lib/docker/:/var/lib/docker:ro --publish=8080:8080 --detach=true --name=cadvisor "
+    "google/cadvisor:latest"
+)
+"""The book's cAdvisor command (not run here: the image cannot be pulled without a registry)."""

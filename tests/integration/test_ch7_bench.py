@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from cookbook import bench, engine, labels, monitor, waits
+from cookbook import bench, engine, labels, monitor, shell, waits
 from cookbook.recipe import Recipe
 
 ENV_COLUMNS = {"cpu_model", "cores", "kernel", "engine_version", "storage_driver"}
@@ -25,7 +25,9 @@ def recipe() -> Recipe:
 
 
 def test_host_tools_match_the_bench_image(recipe: Recipe) -> None:
-    tools = bench.host_tools(recipe.client, recipe.name)
+    query = ["run", "--rm", "cookbook/bench", "dpkg-query", "-W", *bench.TOOLS.values()]
+    listed = shell.docker(query, recipe=recipe.name, show=False)
+    tools = bench.host_tools(bench.package_versions(listed.stdout))
     assert set(tools.tool) == set(bench.TOOLS)
     assert tools.same.all(), tools.to_string()
 
@@ -35,6 +37,22 @@ def test_cpu_alternates_host_and_container(recipe: Recipe) -> None:
     assert table.side.tolist() == ["host", "container"]
     assert ENV_COLUMNS <= set(table.columns) and (table.value > 0).all()
     assert len(bench.paired_ratios(table, "host")) == 1
+
+
+def test_cpu_runs_in_the_container_it_is_given(recipe: Recipe) -> None:
+    box = recipe.run("bench", ["sleep", "infinity"])
+    table = bench.cpu(TINY, recipe.client, recipe.name, box=box)
+    box.reload()
+    assert box.status == "running" and len(table) == 2
+    assert len(recipe.client.containers.list(all=True, filters={"label": f"{labels.RECIPE}={recipe.name}"})) == 1
+
+
+def test_cgroup_files_are_where_a_container_reads_its_knobs(recipe: Recipe) -> None:
+    files = bench.cgroup_files(recipe.client)
+    done = recipe.run_to_exit("bench", ["cat", files.cpu_shares, files.cpuset, files.memory_limit],
+                              options={"cpu_shares": 512, "cpuset_cpus": "0", "mem_limit": "64m"})
+    shares = "512" if files.cpu_shares.endswith("cpu.shares") else "20"  # cgroup v2 maps 512 shares to weight 20
+    assert done.output.split() == [shares, "0", str(64 << 20)]
 
 
 def test_disk_runs_three_configurations(recipe: Recipe) -> None:

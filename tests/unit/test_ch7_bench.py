@@ -118,6 +118,30 @@ def test_fio_job_is_ibms_with_scaled_size_and_runtime() -> None:
     assert "size=${FIO_SIZE}" in text and "runtime=${FIO_RUNTIME}" in text and "${FIO_DIR}/fio-test-file" in text
 
 
+def test_package_versions_reads_dpkg_query_lines() -> None:
+    text = "fio\t3.33-3\niperf3:amd64\t3.12-1+deb12u2\n\nsysbench\t1.0.20+ds-5\n"
+    assert bench.package_versions(text) == {"fio": "3.33-3", "iperf3": "3.12-1+deb12u2", "sysbench": "1.0.20+ds-5"}
+
+
+def test_host_tools_compares_the_given_versions_with_the_hosts() -> None:
+    host = {"sysbench": "1.0.20+ds-5", "fio": "3.33-3", "iperf3": "3.12-1", "sockperf": "3.7-1", "nuttcp": ""}
+    inside = {"sysbench": "1.0.20+ds-5", "fio": "3.33-3", "iperf3": "3.12-1+deb12u2", "sockperf": "3.7-1"}
+    with mock.patch.object(bench, "install_host_tools", return_value=[]), \
+            mock.patch.object(bench, "_package_version", side_effect=lambda package: host[package]), \
+            mock.patch.object(bench.shutil, "which", return_value="/usr/bin/tool"):
+        table = bench.host_tools(inside).set_index("tool")
+    assert table.same.to_dict() == {"sysbench": True, "fio": True, "iperf3": False, "sockperf": True, "nuttcp": False}
+    assert table.loc["nuttcp", "host"] == "missing" and table.loc["nuttcp", "container"] == "missing"
+
+
+@pytest.mark.parametrize(("version", "shares"), [("1", "/sys/fs/cgroup/cpu/cpu.shares"), ("2", "/sys/fs/cgroup/cpu.weight")])
+def test_cgroup_files_follow_the_engines_cgroup_version(version: str, shares: str) -> None:
+    client = mock.Mock()
+    client.version.return_value = {"Version": "20.10"}
+    client.info.return_value = {"CgroupVersion": version}
+    assert bench.cgroup_files(client).cpu_shares == shares
+
+
 def test_sysbench_argv_is_one_thread_time_bound() -> None:
     assert bench.sysbench_argv(2.4, 20000) == ["sysbench", "cpu", "--cpu-max-prime=20000", "--threads=1", "--time=2", "run"]
 
@@ -185,11 +209,9 @@ def test_prometheus_config_scrapes_the_target_every_second() -> None:
     assert 'targets: ["172.18.0.1:9999"]' in text and "scrape_interval: 1s" in text
 
 
-def test_cadvisor_is_not_pulled_under_local_policy(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("COOKBOOK_IMAGE_POLICY", "local")
-    client = mock.Mock()
-    assert monitor.cadvisor_image(client) is None
-    client.images.pull.assert_not_called()
+def test_the_books_cadvisor_command_is_kept_as_text() -> None:
+    assert monitor.CADVISOR_COMMAND.startswith("docker run ") and "google/cadvisor:latest" in monitor.CADVISOR_COMMAND
+    assert "--volume=/var/lib/docker/:/var/lib/docker:ro" in monitor.CADVISOR_COMMAND
 
 
 # ---------------------------------------------------------------- figures
