@@ -1,4 +1,4 @@
-"""Recipe 7.6's monitoring server without cAdvisor: a stats exporter that Prometheus scrapes.
+"""Recipe 7.5's monitoring server without cAdvisor: a stats exporter that Prometheus scrapes.
 
 cAdvisor (the book's tool) is neither a Debian package nor pullable without a registry.
 What it gives a reader, per-container CPU, memory, network and block I/O over time kept by
