@@ -1,11 +1,13 @@
-"""The CI/CD recipe's moving parts: a git repository, a Buildbot master, its results.
+"""The CI/CD recipe's moving parts: a git repository, its pipeline file, a Buildbot master, its results.
 
-The book's Shippable and Drone recipes use hosted services that watch a GitHub repository.
-Here everything is local: :func:`make_repo` makes a bare repository (the "GitHub") and a
-working clone; :class:`CiServer` runs a Buildbot master in a subprocess (its base folder under
-``.cookbook/``) whose configuration is :mod:`cookbook.ci_master`; a ``post-receive`` hook
-tells it about each push. :meth:`CiServer.wait_for_build` follows the build a push started and
-returns its results, with the pytest counts read from the archived JUnit files.
+The book's Shippable and Drone recipes use hosted services that watch a GitHub repository and
+read the pipeline from a file in it (``shippable.yml``). Here everything is local:
+:func:`make_repo` makes a bare repository (the "GitHub") and a working clone; the app's
+``ci.yml`` is the pipeline (:class:`Pipeline`); :class:`CiServer` reads it from the pushed
+repository and runs a Buildbot master in a subprocess (its base folder under ``.cookbook/``)
+whose configuration is :mod:`cookbook.ci_master`; a ``post-receive`` hook tells it about each
+push. :meth:`CiServer.wait_for_build` follows the build a push started and returns its
+results, with the pytest counts read from the archived JUnit files.
 """
 
 from __future__ import annotations
@@ -25,11 +27,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cookbook import labels, waits
+from cookbook import images, labels, waits
 from cookbook.deploy import Target
 from cookbook.errors import BadParameter, CookbookError
 from cookbook.recipe import Recipe
 
+PIPELINE_FILE = "ci.yml"
+WORKER_PREFIX = "ch5-worker"
+AFTER_SUCCESS = ("deploy",)
 RESULTS = {0: "success", 1: "warnings", 2: "failure", 3: "skipped", 4: "exception", 5: "retry", 6: "cancelled"}
 
 HOOK = """#!/bin/sh
@@ -109,6 +114,62 @@ def make_repo(folder: Path, app: Path) -> Repo:
     return repo
 
 
+@dataclass(frozen=True)
+class Pipeline:
+    """The pipeline file (``ci.yml``): what the CI server runs for each push.
+
+    Attributes:
+        matrix: Builder name → worker image; each build runs in a fresh container of it.
+        install: Shell commands run first in each worker (Shippable's ``install``).
+        script: The test commands (``script``); the build fails if one fails.
+        archive: A file each test build leaves, kept on the server (``archive``).
+        deploy: Whether the push is deployed once every matrix build passed (``after_success: deploy``).
+    """
+
+    matrix: dict[str, str]
+    install: tuple[str, ...]
+    script: tuple[str, ...]
+    archive: str
+    deploy: bool
+
+    @classmethod
+    def parse(cls, text: str) -> "Pipeline":
+        """Read and check a pipeline file's text.
+
+        Raises:
+            BadParameter: It is not YAML, or a key is missing or of the wrong kind.
+        """
+        import yaml  # PyYAML comes with Buildbot
+
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise BadParameter(f"{PIPELINE_FILE} is not valid YAML: {str(exc).splitlines()[0]}") from None
+        if not isinstance(data, dict):
+            raise BadParameter(f"{PIPELINE_FILE} holds no keys.", "give matrix, install, script, archive.")
+        matrix = data.get("matrix")
+        if not isinstance(matrix, dict) or not matrix or not all(isinstance(v, str) for v in matrix.values()):
+            raise BadParameter(f"{PIPELINE_FILE} has no matrix.", "map each builder's name to a worker image.")
+        steps = {key: data.get(key) or [] for key in ("install", "script")}
+        for key, commands in steps.items():
+            if isinstance(commands, str):
+                steps[key] = [commands]
+            elif not isinstance(commands, list) or not all(isinstance(c, str) for c in commands):
+                raise BadParameter(f"{key} in {PIPELINE_FILE} is not a list of commands.")
+        if not steps["script"]:
+            raise BadParameter(f"{PIPELINE_FILE} has no script.", "give the test command, e.g. py.test.")
+        after = data.get("after_success")
+        if after not in (None, *AFTER_SUCCESS):
+            raise BadParameter(f"after_success: {after!r} is unknown.", f"use one of: {', '.join(AFTER_SUCCESS)}.")
+        return cls({str(k): v for k, v in matrix.items()}, tuple(steps["install"]), tuple(steps["script"]),
+                   str(data.get("archive") or ""), after == "deploy")  # fmt: skip
+
+    def to_json(self) -> dict[str, Any]:
+        """The pipeline as the master's settings file stores it."""
+        return {"matrix": self.matrix, "install": list(self.install), "script": list(self.script),
+                "archive": self.archive, "deploy": self.deploy}  # fmt: skip
+
+
 _started: list["CiServer"] = []
 
 
@@ -119,30 +180,28 @@ def masters_running() -> int:
 
 @dataclass
 class CiServer:
-    """A Buildbot master watching ``repo``, with one Docker latent worker per matrix entry.
+    """A Buildbot master watching ``repo``, running the pipeline of its ``ci.yml``.
 
     Attributes:
         recipe: The recipe whose labels the workers and deploys carry.
         repo: The repositories.
-        matrix: Builder name → worker image reference (``{"test-py311": "cookbook/ci-worker:..."}``).
         target: Where successful builds deploy.
         basedir: The master's base folder.
         network: Our network the workers run on; the master listens on its gateway.
+        pipeline: The pipeline, read from the repository's ``main`` when the master starts.
     """
 
     recipe: Recipe
     repo: Repo
-    matrix: dict[str, str]
     target: Target
     basedir: Path
     network: str
     web_port: int = 0
     process: subprocess.Popen[bytes] | None = None
+    pipeline: Pipeline | None = None
     log: Path = field(init=False)
 
     def __post_init__(self) -> None:
-        if not self.matrix:
-            raise BadParameter("the test matrix is empty.", "give at least one worker image.")
         self.log = self.basedir / "twistd.log"
 
     @property
@@ -156,8 +215,27 @@ class CiServer:
         if done.returncode != 0:
             raise CiError(f"`buildbot {' '.join(args)}` failed: {(done.stdout + done.stderr).strip()[-800:]}")
 
+    def read_pipeline(self) -> Pipeline:
+        """The pipeline file as pushed: ``git show main:ci.yml`` in the bare repository.
+
+        Raises:
+            CiError: The repository has no pipeline file.
+            BadParameter: The file is not a valid pipeline.
+        """
+        self.pipeline = Pipeline.parse(git(self.repo.bare, "show", f"main:{PIPELINE_FILE}"))
+        return self.pipeline
+
+    def _worker_images(self, pipeline: Pipeline) -> dict[str, str]:
+        """Builder → image reference; catalogue images (``cookbook/ci-worker``) are built if missing."""
+        found = {}
+        for builder, image in pipeline.matrix.items():
+            name = images.catalogue_name(image)
+            found[builder] = images.ensure(name, client=self.recipe.client) if name else image
+        return found
+
     def configure(self) -> None:
         """Create the master's base folder, its settings and the repository's post-receive hook."""
+        pipeline = self.read_pipeline()
         if self.basedir.exists():
             shutil.rmtree(self.basedir)
         self.basedir.parent.mkdir(parents=True, exist_ok=True)
@@ -167,13 +245,13 @@ class CiServer:
         self.web_port = self.web_port or free_port()
         settings = {
             "repo": str(self.repo.bare),
-            "matrix": self.matrix,
+            "pipeline": {**pipeline.to_json(), "matrix": self._worker_images(pipeline)},
             "password": secrets.token_hex(8),
             "gateway": gateway,
             "pb_port": free_port(gateway),
             "network": self.network,
             "labels": self.recipe.labels,
-            "name_prefix": f"cookbook-{self.recipe.name}-worker",
+            "name_prefix": WORKER_PREFIX,
             "url": self.url,
             "web_port": self.web_port,
             "deploy": self.target.to_json(),

@@ -2,15 +2,16 @@
 
 This module runs inside the Buildbot master process (not in the notebook's kernel):
 :func:`config` turns the settings that :mod:`cookbook.ci` wrote to ``settings.json`` into
-Buildbot's ``BuildmasterConfig``. The pipeline is the book's ``shippable.yml``:
+Buildbot's ``BuildmasterConfig``. Their ``pipeline`` is the repository's ``ci.yml`` (the
+book's ``shippable.yml``):
 
 * a push to the bare repository runs its ``post-receive`` hook, which asks the GitPoller
   to poll at once; the change starts the ``ci`` build on a local worker;
-* ``ci`` triggers one ``test-*`` build per matrix entry, each in a fresh container
-  (a Docker latent worker): check out, install the requirements, run pytest, archive
-  the JUnit file on the master;
-* if every test build passed, ``ci`` deploys: it builds the app image and swaps the
-  running container behind the router (:mod:`cookbook.deploy`).
+* ``ci`` triggers one build per ``matrix`` entry, each in a fresh container (a Docker
+  latent worker): check out, run the ``install`` and ``script`` commands, and upload the
+  ``archive`` file to the master;
+* with ``after_success: deploy``, if every matrix build passed, ``ci`` deploys: it builds
+  the app image and swaps the running container behind the router (:mod:`cookbook.deploy`).
 """
 
 from __future__ import annotations
@@ -47,37 +48,28 @@ class CookbookDockerWorker(worker.DockerLatentWorker):
         return client
 
 
-def test_factory(repo: str) -> util.BuildFactory:
-    """One matrix entry: the book's install / script / archive steps."""
+def test_factory(repo: str, pipeline: dict[str, Any]) -> util.BuildFactory:
+    """One matrix entry: check out, then the pipeline's install, script and archive steps."""
     factory = util.BuildFactory()
     factory.addStep(steps.Git(repourl=repo, mode="full", method="clobber", name="checkout"))
-    factory.addStep(
-        steps.ShellCommand(
-            name="install requirements",
-            command="python3 -m venv --system-site-packages /tmp/venv && "
-            "/tmp/venv/bin/pip install --no-index -r requirements.txt",
-            haltOnFailure=True,
+    for number, command in enumerate(pipeline["install"], 1):
+        factory.addStep(steps.ShellCommand(name=f"install {number}", command=command, haltOnFailure=True))
+    for number, command in enumerate(pipeline["script"], 1):
+        factory.addStep(steps.ShellCommand(name=f"script {number}", command=command))
+    if pipeline["archive"]:
+        factory.addStep(
+            steps.FileUpload(
+                name="archive",
+                workersrc=pipeline["archive"],
+                masterdest=util.Interpolate("junit/%(prop:got_revision)s/%(prop:buildername)s.xml"),
+                alwaysRun=True,
+            )
         )
-    )
-    factory.addStep(
-        steps.ShellCommand(
-            name="pytest",
-            command=["/tmp/venv/bin/python", "-B", "-m", "pytest", "-p", "no:cacheprovider", "-rf", "--junitxml=junit.xml"],
-        )
-    )
-    factory.addStep(
-        steps.FileUpload(
-            name="archive test results",
-            workersrc="junit.xml",
-            masterdest=util.Interpolate("junit/%(prop:got_revision)s/%(prop:buildername)s.xml"),
-            alwaysRun=True,
-        )
-    )
     return factory
 
 
-def pipeline_factory(repo: str, matrix: list[str], settings_file: str) -> util.BuildFactory:
-    """The push's build: test in every matrix entry, then deploy if all passed."""
+def pipeline_factory(repo: str, deploy: bool, settings_file: str) -> util.BuildFactory:
+    """The push's build: test in every matrix entry, then (``after_success: deploy``) deploy if all passed."""
     factory = util.BuildFactory()
     factory.addStep(steps.Git(repourl=repo, mode="full", method="clobber", name="checkout"))
     factory.addStep(
@@ -89,6 +81,8 @@ def pipeline_factory(repo: str, matrix: list[str], settings_file: str) -> util.B
             haltOnFailure=True,
         )
     )
+    if not deploy:
+        return factory
     factory.addStep(
         steps.ShellCommand(
             name="deploy",
@@ -104,7 +98,8 @@ def config(settings_file: str | Path) -> dict[str, Any]:
     """Build ``BuildmasterConfig`` from the recipe's settings file."""
     settings = json.loads(Path(settings_file).read_text())
     repo = settings["repo"]
-    matrix = settings["matrix"]  # {builder name: image reference}
+    pipeline = settings["pipeline"]
+    matrix = pipeline["matrix"]  # {builder name: image reference}
     workers: list[Any] = [worker.LocalWorker("local")]
     for builder, image in matrix.items():
         workers.append(
@@ -124,9 +119,9 @@ def config(settings_file: str | Path) -> dict[str, Any]:
                 missing_timeout=120,
             )
         )
-    builders = [util.BuilderConfig(name=PIPELINE, workernames=["local"], factory=pipeline_factory(repo, list(matrix), str(settings_file)))]
+    builders = [util.BuilderConfig(name=PIPELINE, workernames=["local"], factory=pipeline_factory(repo, pipeline["deploy"], str(settings_file)))]
     builders += [
-        util.BuilderConfig(name=builder, workernames=[f"w-{builder}"], factory=test_factory(repo)) for builder in matrix
+        util.BuilderConfig(name=builder, workernames=[f"w-{builder}"], factory=test_factory(repo, pipeline)) for builder in matrix
     ]
     return {
         "title": "cookbook chapter 5: blueprint CI",

@@ -1,10 +1,11 @@
 """Blue/green deploys of the sample app behind an nginx router on one engine.
 
 The book's CI recipe ends with ``git push openshift``: the PaaS builds the new version and
-swaps it in. Here the same happens on the local engine: :func:`start_router` puts nginx
-(the catalogue's ``web`` image) on 127.0.0.1; :func:`deploy` builds the app image, starts
-the new container, waits until it is healthy, points nginx at it with a graceful reload
-(requests in flight finish on the old worker processes) and only then removes the old one.
+swaps it in. Here the same happens on the local engine, behind a router the notebook starts
+itself (``docker run -d --name ch5-router --network ch5-ci -p 127.0.0.1::80 cookbook/web``):
+:func:`deploy` builds the app image, starts the new container, waits until it is healthy,
+copies a configuration pointing at it into the router and reloads nginx gracefully (requests
+in flight finish on the old worker processes), and only then removes the old container.
 Run as ``python -m cookbook.deploy --settings FILE --source DIR --version REV``, which is
 what the CI server's deploy step does.
 """
@@ -12,8 +13,10 @@ what the CI server's deploy step does.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import sys
+import tarfile
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +32,7 @@ ROLE = "dev.cookbook.ch5.role"
 APP_PORT = 8000
 HEALTH_PROBE = f"import urllib.request; urllib.request.urlopen('http://127.0.0.1:{APP_PORT}/healthz', timeout=2)"
 
+ROUTER_CONF_PATH = "/etc/nginx/conf.d/default.conf"
 ROUTER_CONF = """\
 # Written by cookbook.deploy: every request goes to the current app container.
 server {{
@@ -47,8 +51,7 @@ class Target:
 
     Attributes:
         network: The network the router and the app containers share.
-        router: The router container's name.
-        conf_dir: Host folder mounted as the router's ``/etc/nginx/conf.d``.
+        router: The router container's name (nginx, the catalogue's ``web`` image).
         base: The image reference the app image builds on (Python + Flask).
         repository: The app image's repository (``cookbook/ch5-blueprint``).
         name_prefix: Prefix of app container names.
@@ -57,7 +60,6 @@ class Target:
 
     network: str
     router: str
-    conf_dir: str
     base: str
     repository: str
     name_prefix: str
@@ -77,28 +79,21 @@ class DeployFailed(CookbookError):
     """A new version could not be deployed (the old one keeps serving)."""
 
 
-def write_conf(target: Target, backend: str) -> None:
-    """Point the router's configuration at ``backend`` (a container name)."""
-    folder = Path(target.conf_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "default.conf").write_text(ROUTER_CONF.format(backend=backend, port=APP_PORT))
+def router_conf(backend: str) -> str:
+    """The router's nginx configuration sending every request to ``backend`` (a container name)."""
+    return ROUTER_CONF.format(backend=backend, port=APP_PORT)
 
 
-def start_router(target: Target, client: docker.DockerClient | None = None) -> containers.ManagedContainer:
-    """Start nginx on 127.0.0.1 (random port) in front of the app; 502 until a deploy."""
-    client = client or engine.connect()
-    write_conf(target, "127.0.0.1")
-    return containers.run(
-        "web",
-        name=target.router,
-        ports={80: None},
-        volumes=[f"{target.conf_dir}:/etc/nginx/conf.d:ro"],
-        network=target.network,
-        wait=waits.TcpPort(80),
-        options={"labels": {**target.labels, ROLE: "router"}},
-        recipe=target.labels.get("dev.cookbook.recipe", "adhoc"),
-        client=client,
-    )
+def configure_router(router: Any, backend: str) -> None:
+    """Copy a configuration pointing at ``backend`` into the router (what ``docker cp`` does)."""
+    data = router_conf(backend).encode()
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        info = tarfile.TarInfo(Path(ROUTER_CONF_PATH).name)
+        info.size, info.mode = len(data), 0o644
+        tar.addfile(info, io.BytesIO(data))
+    if not router.put_archive(str(Path(ROUTER_CONF_PATH).parent), buffer.getvalue()):
+        raise DeployFailed(f"could not copy the configuration into {router.name}.")
 
 
 def build_image(target: Target, source: Path, version: str, client: docker.DockerClient) -> str:
@@ -140,8 +135,8 @@ def deploy(target: Target, source: Path, version: str, client: docker.DockerClie
         containers.remove(new)
         raise DeployFailed(f"{name} did not become healthy: {exc}", "the old version keeps serving.") from None
     print(f"deploy: {name} is healthy; switching the router (nginx -s reload)", flush=True)
-    write_conf(target, name)
     router = client.containers.get(target.router)
+    configure_router(router, name)
     before = worker_pids(router)
     reload = router.exec_run(["nginx", "-s", "reload"])
     if reload.exit_code != 0:

@@ -2,8 +2,9 @@
 
 With nova-docker, ``docker save IMAGE | glance image-create --container-format=docker
 --disk-format=raw`` put an image's ``docker save`` archive into Glance; the driver later
-streamed it back into ``docker load`` on the compute node. :func:`save` writes that archive
-and :func:`inspect` reads what is inside it: the manifest, the image config and the layers.
+streamed it back into ``docker load`` on the compute node. The notebook writes that archive
+with ``docker save -o``; :func:`inspect` reads what is inside it: the manifest, the image
+config and the layers, and :func:`glance_fields` what Glance would record.
 """
 
 from __future__ import annotations
@@ -14,8 +15,6 @@ import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-import docker
 
 
 @dataclass(frozen=True)
@@ -39,16 +38,6 @@ class Archive:
     repo_tags: list[str]
     config: dict[str, Any]
     layers: list[dict[str, Any]]
-
-
-def save(client: docker.DockerClient, reference: str, path: Path) -> Path:
-    """``docker save REFERENCE > PATH``: stream the image archive to a file."""
-    image = client.images.get(reference)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("wb") as out:
-        for chunk in image.save(named=True):
-            out.write(chunk)
-    return path
 
 
 def inspect(path: Path) -> Archive:

@@ -2,8 +2,9 @@
 
 OpenShift's STI (now S2I) builds run a builder image's ``assemble`` script over the source
 and make its ``run`` script the new image's command. ``s2i build --as-dockerfile`` writes
-that build as a Dockerfile plus an ``upload/src`` folder; :func:`as_dockerfile` does the
-same (the ``s2i`` tool itself is not packaged in Debian), and :func:`build` builds it.
+that build as a Dockerfile plus an ``upload/src`` folder; :func:`write_context` does the
+same (the ``s2i`` tool itself is not packaged in Debian), and the notebook builds the folder
+with ``docker build``.
 
 The contract a builder image follows:
 
@@ -18,15 +19,12 @@ becomes ``ENV`` in the image, as with s2i.
 from __future__ import annotations
 
 import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import docker
-import docker.errors
 
-from cookbook.errors import BadParameter, ImageBuildError
-from cookbook.recipe import Recipe
+from cookbook.errors import BadParameter
 
 SCRIPTS_LABEL = "io.openshift.s2i.scripts-url"
 ASSEMBLE_USER = "1001"
@@ -101,21 +99,24 @@ def as_dockerfile(client: docker.DockerClient, builder: str, source: Path) -> Pl
     return Plan("\n".join(lines) + "\n", scripts, environment)
 
 
-def build(recipe: Recipe, builder: str, source: Path, tag: str) -> tuple[Plan, str]:
-    """``s2i build SOURCE BUILDER TAG``: write the plan's context, build it; return the plan and
-    the assemble script's progress lines.
+def write_context(client: docker.DockerClient, builder: str, source: Path, folder: Path) -> Plan:
+    """``s2i build --as-dockerfile FOLDER/Dockerfile SOURCE BUILDER``: the Dockerfile and ``upload/src``.
+
+    Args:
+        client: The engine that has the builder image (its labels are read).
+        builder: The builder image (``cookbook/s2i-python``).
+        source: The app's source folder.
+        folder: An empty folder to write the build context into.
+
+    Returns:
+        The plan; ``docker build FOLDER`` runs it.
 
     Raises:
-        ImageBuildError: The assemble script (or another step) failed.
+        BadParameter: The builder does not follow the S2I contract.
     """
-    plan = as_dockerfile(recipe.client, builder, source)
-    with tempfile.TemporaryDirectory(prefix="cookbook-s2i-") as scratch:
-        context = Path(scratch)
-        (context / "Dockerfile").write_text(plan.dockerfile)
-        shutil.copytree(source, context / "upload" / "src", ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache", ".git"))
-        try:
-            _, stream = recipe.client.images.build(path=str(context), tag=tag, labels=recipe.labels, rm=True, forcerm=True)
-        except (docker.errors.BuildError, docker.errors.APIError) as exc:
-            raise ImageBuildError(tag, "s2i assemble", str(exc)) from None
-    log = "".join(str(chunk.get("stream", "")) for chunk in stream)
-    return plan, "\n".join(line for line in log.splitlines() if line.startswith("---> "))
+    plan = as_dockerfile(client, builder, source)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "Dockerfile").write_text(plan.dockerfile)
+    ignore = shutil.ignore_patterns("__pycache__", ".pytest_cache", ".git")
+    shutil.copytree(source, folder / "upload" / "src", ignore=ignore, dirs_exist_ok=True)
+    return plan

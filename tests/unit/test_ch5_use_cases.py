@@ -1,4 +1,4 @@
-"""Chapter 5 helpers without an engine: parsing, validation, plans, the CI configuration."""
+"""Chapter 5 helpers without an engine: pytest's output, the pipeline file, the CI configuration, plans."""
 
 from __future__ import annotations
 
@@ -12,8 +12,6 @@ import pytest
 from cookbook import apptest, ci, deploy, glance, paas, poll, s2i
 from cookbook.errors import BadParameter
 
-from tests.unit.fakes import FakeClient
-
 PYTEST_FAIL = """============================= test session starts ==============================
 platform linux -- Python 3.11.2, pytest-7.2.1, pluggy-1.0.0
 collected 6 items
@@ -21,45 +19,47 @@ collected 6 items
 test_blueprintexample.py .....                                           [ 83%]
 test_injected.py F                                                       [100%]
 =========================== short test summary info ============================
-FAILED test_injected.py::test_injected_failure - AssertionError: an injected failing test
+FAILED ../failing/test_injected.py::test_injected_failure - AssertionError: an injected failing test
 ========================= 1 failed, 5 passed in 0.20s ==========================
 """
 
-
-class RecordingRecipe:
-    """Stands in for a Recipe: records every container it would run."""
-
-    def __init__(self) -> None:
-        self.client = FakeClient()
-        self.started: list[object] = []
-
-    def run_to_exit(self, *args: object, **kwargs: object) -> None:
-        self.started.append(args)
+PIPELINE = """
+matrix:
+  test-py311: cookbook/ci-worker
+install: pip install -r requirements.txt
+script:
+  - py.test --junitxml=junit.xml
+archive: junit.xml
+after_success: deploy
+"""
 
 
 def test_parse_reads_counts_version_and_failures() -> None:
-    run = apptest.parse("python311", 1, PYTEST_FAIL)
+    run = apptest.parse(1, PYTEST_FAIL)
     assert (run.python, run.passed, run.failed, run.failures) == ("3.11.2", 5, 1, ("test_injected_failure",))
-    assert run.row()["result"] == "FAIL (exit 1)"
 
 
 def test_parse_of_a_passing_run() -> None:
-    run = apptest.parse("python313", 0, "platform linux -- Python 3.13.5, pytest-8\n5 passed in 0.1s\n")
-    assert (run.passed, run.failed, run.failures, run.row()["result"]) == (5, 0, (), "PASS")
-
-
-@pytest.mark.parametrize("images, message", [([], "no image to test in"), (["python2.7"], "not an image of the catalogue")])
-def test_bad_image_lists_give_one_line_and_create_nothing(images: list[str], message: str) -> None:
-    recipe = RecordingRecipe()
-    with pytest.raises(BadParameter) as caught:
-        apptest.test_matrix(recipe, images)  # type: ignore[arg-type]
-    assert message in caught.value.line() and "\n" not in caught.value.line()
-    assert recipe.started == []
+    run = apptest.parse(0, "platform linux -- Python 3.13.5, pytest-8\n5 passed in 0.1s\n")
+    assert (run.python, run.exit_code, run.passed, run.failed, run.failures) == ("3.13.5", 0, 5, 0, ())
 
 
 def test_unknown_sample_app_is_refused() -> None:
     with pytest.raises(BadParameter, match="no sample app"):
         apptest.app_dir("no-such-app")
+
+
+def test_the_test_images_follow_the_books_recipe() -> None:
+    testing = apptest.app_dir().parents[1] / "testing"
+    for version, base in (("3.11", "python311"), ("3.13", "python313")):
+        lines = (testing / f"Dockerfile_{version}").read_text().splitlines()
+        assert f"FROM cookbook/{base}" in lines and "WORKDIR /test" in lines and 'CMD ["py.test"]' in lines
+
+
+def test_show_file_prints_a_header_and_the_file(capsys: pytest.CaptureFixture[str]) -> None:
+    apptest.show_file("data/testing/failing/test_injected.py")
+    out = capsys.readouterr().out
+    assert out.startswith("==> data/testing/failing/test_injected.py <==\n") and "def test_injected_failure" in out
 
 
 @pytest.mark.parametrize("replicas", [0, 7, -1, True, "3"])
@@ -97,36 +97,96 @@ def test_git_errors_are_one_line(tmp_path: Path) -> None:
         ci.git(tmp_path, "rev-parse", "HEAD")
 
 
-def test_an_empty_matrix_is_refused(tmp_path: Path) -> None:
-    target = deploy.Target("n", "r", str(tmp_path), "base", "repo", "app", {})
-    with pytest.raises(BadParameter, match="matrix is empty"):
-        ci.CiServer(recipe=None, repo=None, matrix={}, target=target, basedir=tmp_path, network="n")  # type: ignore[arg-type]
+def test_the_pipeline_file_is_read() -> None:
+    pipeline = ci.Pipeline.parse(PIPELINE)
+    assert pipeline.matrix == {"test-py311": "cookbook/ci-worker"}
+    assert pipeline.install == ("pip install -r requirements.txt",)
+    assert pipeline.script == ("py.test --junitxml=junit.xml",)
+    assert (pipeline.archive, pipeline.deploy) == ("junit.xml", True)
+
+
+def test_the_apps_pipeline_file_is_valid() -> None:
+    pipeline = ci.Pipeline.parse((apptest.app_dir() / ci.PIPELINE_FILE).read_text())
+    assert set(pipeline.matrix) == {"test-py311", "test-py313"} and pipeline.deploy
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("matrix: {}\nscript: [py.test]\n", "no matrix"),
+        ("matrix: {a: [b]}\nscript: [py.test]\n", "no matrix"),
+        ("matrix: {a: b}\n", "has no script"),
+        ("matrix: {a: b}\nscript: [py.test]\nafter_success: git push openshift\n", "is unknown"),
+        ("matrix: {a: b}\nscript: {x: 1}\n", "not a list of commands"),
+        ("- just\n- a list\n", "holds no keys"),
+        ("matrix: [\n", "not valid YAML"),
+    ],
+)
+def test_bad_pipeline_files_give_one_line(text: str, message: str) -> None:
+    with pytest.raises(BadParameter) as caught:
+        ci.Pipeline.parse(text)
+    assert message in caught.value.line() and "\n" not in caught.value.line()
+
+
+def test_the_pipeline_is_read_from_what_was_pushed(tmp_path: Path) -> None:
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / ci.PIPELINE_FILE).write_text(PIPELINE)
+    repo = ci.make_repo(tmp_path / "git", app)
+    (repo.work / ci.PIPELINE_FILE).write_text("not: pushed\n")  # the clone's copy is not what the server reads
+    target = deploy.Target("n", "r", "base", "repo", "app", {})
+    server = ci.CiServer(recipe=None, repo=repo, target=target, basedir=tmp_path / "m", network="n")  # type: ignore[arg-type]
+    assert server.read_pipeline() == ci.Pipeline.parse(PIPELINE) == server.pipeline
 
 
 def test_the_master_configuration_has_the_pipeline(tmp_path: Path) -> None:
     pytest.importorskip("buildbot")
     from cookbook import ci_master
 
-    target = deploy.Target("net", "router", str(tmp_path / "conf"), "base:1", "cookbook/app", "app", {"a": "b"})
+    target = deploy.Target("net", "router", "base:1", "cookbook/app", "app", {"a": "b"})
+    pipeline = {**ci.Pipeline.parse(PIPELINE).to_json(), "matrix": {"test-py311": "img:1", "test-py313": "img:2"}}
     settings = {
-        "repo": str(tmp_path / "repo.git"), "matrix": {"test-py311": "img:1", "test-py313": "img:2"}, "password": "x",
+        "repo": str(tmp_path / "repo.git"), "pipeline": pipeline, "password": "x",
         "gateway": "172.30.0.1", "pb_port": 9999, "network": "net", "labels": {"a": "b"}, "name_prefix": "w",
         "url": "http://127.0.0.1:8010/", "web_port": 8010, "deploy": target.to_json(),
-    }
+    }  # fmt: skip
     path = tmp_path / "settings.json"
     path.write_text(json.dumps(settings))
     config = ci_master.config(path)
     assert [b.name for b in config["builders"]] == ["ci", "test-py311", "test-py313"]
+    assert [step.kwargs["name"] for step in config["builders"][1].factory.steps] == [
+        "checkout", "install 1", "script 1", "archive"
+    ]  # fmt: skip
+    assert [step.kwargs["name"] for step in config["builders"][0].factory.steps] == ["checkout", "test matrix", "deploy"]
     assert config["buildbotNetUsageData"] is None
     assert config["www"]["port"] == "tcp:8010:interface=127.0.0.1"
     assert config["protocols"]["pb"]["port"] == "tcp:9999:interface=172.30.0.1"
     assert deploy.Target.load(path) == target
 
 
-def test_router_conf_points_at_the_backend(tmp_path: Path) -> None:
-    target = deploy.Target("n", "r", str(tmp_path), "b", "repo", "app", {})
-    deploy.write_conf(target, "app-123")
-    assert "proxy_pass http://app-123:8000;" in (tmp_path / "default.conf").read_text()
+def test_router_conf_points_at_the_backend() -> None:
+    assert "proxy_pass http://app-123:8000;" in deploy.router_conf("app-123")
+
+
+class FakeRouter:
+    """Records what ``put_archive`` (``docker cp``) would copy into the container."""
+
+    name = "router"
+
+    def __init__(self) -> None:
+        self.copied: dict[str, bytes] = {}
+
+    def put_archive(self, path: str, data: bytes) -> bool:
+        with tarfile.open(fileobj=BytesIO(data)) as tar:
+            for member in tar.getmembers():
+                self.copied[f"{path}/{member.name}"] = tar.extractfile(member).read()  # type: ignore[union-attr]
+        return True
+
+
+def test_the_router_gets_its_configuration_as_docker_cp_would_copy_it() -> None:
+    router = FakeRouter()
+    deploy.configure_router(router, "app-123")
+    assert router.copied == {deploy.ROUTER_CONF_PATH: deploy.router_conf("app-123").encode()}
 
 
 class FakeImages:
@@ -137,10 +197,14 @@ class FakeImages:
         return type("Image", (), {"labels": self._labels})()
 
 
+def s2i_client(labels: dict[str, str]) -> object:
+    return type("Client", (), {"images": FakeImages(labels)})()
+
+
 def test_s2i_plan_is_the_as_dockerfile_build(tmp_path: Path) -> None:
     (tmp_path / ".s2i").mkdir()
     (tmp_path / ".s2i" / "environment").write_text("# comment\nAPP_FILE=app.py\n\n")
-    client = type("Client", (), {"images": FakeImages({s2i.SCRIPTS_LABEL: "image:///usr/libexec/s2i"})})()
+    client = s2i_client({s2i.SCRIPTS_LABEL: "image:///usr/libexec/s2i"})
     plan = s2i.as_dockerfile(client, "builder:1", tmp_path)  # type: ignore[arg-type]
     lines = plan.dockerfile.splitlines()
     assert lines[0] == "FROM builder:1"
@@ -150,18 +214,29 @@ def test_s2i_plan_is_the_as_dockerfile_build(tmp_path: Path) -> None:
     assert lines.index("USER 1001") < lines.index("RUN /usr/libexec/s2i/assemble")
 
 
+def test_s2i_context_is_the_dockerfile_and_the_source(tmp_path: Path) -> None:
+    source = tmp_path / "app"
+    (source / "__pycache__").mkdir(parents=True)
+    (source / "app.py").write_text("print('hi')\n")
+    client = s2i_client({s2i.SCRIPTS_LABEL: "image:///usr/libexec/s2i"})
+    plan = s2i.write_context(client, "builder:1", source, tmp_path / "context")  # type: ignore[arg-type]
+    assert (tmp_path / "context" / "Dockerfile").read_text() == plan.dockerfile
+    assert [p.name for p in (tmp_path / "context" / "upload" / "src").iterdir()] == ["app.py"]
+
+
 def test_s2i_refuses_an_image_without_the_scripts_label(tmp_path: Path) -> None:
-    client = type("Client", (), {"images": FakeImages({})})()
     with pytest.raises(BadParameter, match="not an S2I builder"):
-        s2i.as_dockerfile(client, "debian", tmp_path)  # type: ignore[arg-type]
+        s2i.as_dockerfile(s2i_client({}), "debian", tmp_path)  # type: ignore[arg-type]
 
 
 def test_glance_inspect_reads_a_docker_save_tarball(tmp_path: Path) -> None:
     path = tmp_path / "image.tar"
     config = {"architecture": "amd64", "os": "linux", "rootfs": {"diff_ids": ["sha256:aa"]}, "config": {"Cmd": ["sh"]}}
     manifest = [{"Config": "cfg.json", "RepoTags": ["x:1"], "Layers": ["l1/layer.tar"]}]
+    files = (("manifest.json", json.dumps(manifest).encode()), ("cfg.json", json.dumps(config).encode()),
+             ("l1/layer.tar", b"\0" * 1024))  # fmt: skip
     with tarfile.open(path, "w") as tar:
-        for name, data in (("manifest.json", json.dumps(manifest).encode()), ("cfg.json", json.dumps(config).encode()), ("l1/layer.tar", b"\0" * 1024)):
+        for name, data in files:
             info = tarfile.TarInfo(name)
             info.size = len(data)
             tar.addfile(info, BytesIO(data))
@@ -169,6 +244,15 @@ def test_glance_inspect_reads_a_docker_save_tarball(tmp_path: Path) -> None:
     assert archive.repo_tags == ["x:1"]
     assert archive.layers == [{"layer": "l1/layer.tar", "bytes": 1024, "diff_id": "sha256:aa"}]
     assert glance.glance_fields(archive, "x")["container_format"] == "docker"
+
+
+@pytest.mark.parametrize(
+    "wanted, running, same",
+    [("cookbook/a:v1", "cookbook/a:v1", True), ("cookbook/a", "cookbook/a:latest", True),
+     ("cookbook/a:v1", "cookbook/a:v2", False), ("127.0.0.1:5000/a", "127.0.0.1:5000/a:latest", True)],
+)  # fmt: skip
+def test_service_images_compare_with_their_default_tag(wanted: str, running: str, same: bool) -> None:
+    assert paas.same_image(wanted, running) is same
 
 
 def test_poller_counts_failures_against_a_closed_port() -> None:
