@@ -8,12 +8,13 @@ after the other, and stops at the first that fails::
     docker exec ch4-one ip -o -4 addr    # the container's addresses
 
 ``{name}`` puts a Python value of the notebook into a command (``--name {server}``); Go templates
-(``{{.Name}}``) are left as they are. Options on the magic's line:
+(``{{.Name}}``) and shell-style ``${NAME}`` are left as they are. Options on the magic's line:
 
 - ``--on EXPR``: send the commands to a sandbox engine (``--on box``);
 - ``--out NAME``: keep the :class:`cookbook.shell.Result` list in a variable for the check cell;
 - ``--allow-error``: a non-zero exit status is shown, not raised (a step that is meant to fail);
-- ``--lines N``: show the first N output lines of each command (the rest is folded).
+- ``--lines N`` / ``--tail N``: show the first N and the last N output lines of each command
+  (30 and 5 by default; what lies between is folded into one "… N more lines" line).
 
 ``%%on_this_host`` runs its cell when the engine sees this machine's files
 (:func:`cookbook.hostfiles.engine_sees`), and otherwise says in one line that it skipped the cell,
@@ -33,7 +34,7 @@ from typing import Any, Mapping
 from cookbook import engine, hostfiles, shell
 from cookbook.errors import BadParameter, CookbookError
 
-_PLACEHOLDER = re.compile(r"(?<!\{)\{([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*|\[[^\[\]{}]+\])*)\}(?!\})")
+_PLACEHOLDER = re.compile(r"(?<![{$])\{([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*|\[[^\[\]{}]+\])*)\}(?!\})")
 
 
 @dataclass
@@ -44,6 +45,7 @@ class DockerOptions:
     out: str = ""
     allow_error: bool = False
     lines: int = shell.HEAD_LINES
+    tail: int = shell.TAIL_LINES
 
 
 def docker_options(line: str) -> DockerOptions:
@@ -58,20 +60,20 @@ def docker_options(line: str) -> DockerOptions:
         word = words.pop(0)
         if word == "--allow-error":
             options.allow_error = True
-        elif word in ("--on", "--out", "--lines") and words:
+        elif word in ("--on", "--out", "--lines", "--tail") and words:
             value = words.pop(0)
-            if word == "--lines":
-                if not value.isdigit() or int(value) < 1:
-                    raise BadParameter(f"--lines {value!r} is not a positive number.", "write e.g. --lines 10.")
-                options.lines = int(value)
+            if word in ("--lines", "--tail"):
+                if not value.isdigit() or (word == "--lines" and int(value) < 1):
+                    raise BadParameter(f"{word} {value!r} is not a positive number.", f"write e.g. {word} 10.")
+                setattr(options, word[2:], int(value))
             elif word == "--out" and not value.isidentifier():
                 raise BadParameter(f"--out {value!r} is not a variable name.", "write e.g. --out made.")
             else:
                 setattr(options, word[2:], value)
         else:
             raise BadParameter(
-                f"%%docker does not take {word!r}{' without a value' if word in ('--on', '--out', '--lines') else ''}.",
-                "use --on SANDBOX, --out NAME, --allow-error or --lines N.",
+                f"%%docker does not take {word!r}{' without a value' if word in ('--on', '--out', '--lines', '--tail') else ''}.",
+                "use --on SANDBOX, --out NAME, --allow-error, --lines N or --tail N.",
             )
     return options
 
@@ -128,7 +130,7 @@ def docker_cell(line: str, cell: str) -> None:
         raise BadParameter(f"`{wrong.strip()}` is not a docker command.", "start every line of a %%docker cell with `docker`.")
     for text in found:
         results.append(
-            shell.docker(expand(text, namespace), on=on, check=not options.allow_error, lines=(options.lines, shell.TAIL_LINES))
+            shell.docker(expand(text, namespace), on=on, check=not options.allow_error, lines=(options.lines, options.tail))
         )
 
 

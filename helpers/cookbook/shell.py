@@ -130,11 +130,16 @@ class Result:
 
 @dataclass(frozen=True)
 class _Target:
-    """Where commands go: the flags that say so, the SDK client for the same engine, the sandbox."""
+    """Where commands go: the flags that say so (as the CLI gets them, and as written), the SDK client, the sandbox."""
 
     flags: tuple[str, ...]
     client: DockerClient
     sandbox: Engine | None = None
+    written: str = ""
+
+    def line(self, argv: Sequence[str]) -> str:
+        """How a command the executor adds itself is shown: ``docker``, these flags as written, ``argv`` quoted."""
+        return " ".join(part for part in ("docker", self.written, shlex.join(argv)) if part)
 
     @property
     def env_drop(self) -> tuple[str, ...]:
@@ -152,11 +157,15 @@ class _Target:
 def _target(on: Engine | None) -> _Target:
     if on is None:
         return _Target((), engine.connect())
-    flags = ["-H", on.url]
+    flags, written = ["-H", on.url], ["-H", shlex.quote(on.url)]
     if on.cert_path:
-        folder = in_checkout(on.cert_path)  # $PWD/...: shorter, and the same on every machine
-        flags += ["--tlsverify", f"--tlscacert={folder}/ca.pem", f"--tlscert={folder}/cert.pem", f"--tlskey={folder}/key.pem"]
-    return _Target(tuple(flags), on.client, on)
+        folder = in_checkout(on.cert_path)  # "$PWD/...": shorter, and the same on every machine
+        for option, name in (("--tlscacert", "ca.pem"), ("--tlscert", "cert.pem"), ("--tlskey", "key.pem")):
+            flags.append(f"{option}={_expand_pwd(f'{folder}/{name}')}")
+            written.append(f'{option}="{folder}/{name}"' if folder.startswith("$PWD") else shlex.quote(flags[-1]))
+        flags.insert(2, "--tlsverify")
+        written.insert(2, "--tlsverify")
+    return _Target(tuple(flags), on.client, on, " ".join(written))
 
 
 def program() -> str:
@@ -195,10 +204,11 @@ def is_command(text: str) -> bool:
     return _LEADING_DOCKER.match(text.strip()) is not None
 
 
-def _parse(text: str, flags: Sequence[str]) -> _Line:
-    """Read a command line as a shell would (quotes, ``# comments``), without running a shell."""
+def _parse(text: str, target: _Target) -> _Line:
+    """Read a command line as a shell would (quotes, ``# comments``, ``$PWD``), without running a shell."""
     try:
-        words = shlex.split(text.replace("\\\n", " "), comments=True)  # a shell drops backslash-newline
+        # A shell drops backslash-newline, and fills in $PWD outside single quotes.
+        words = shlex.split(_expand_pwd(text.replace("\\\n", " "), shell_quotes=True), comments=True)
     except ValueError as exc:
         raise BadParameter(f"cannot read `{text.strip()}`: {exc}.", "close the quotes.") from None
     env: dict[str, str] = {}
@@ -214,9 +224,9 @@ def _parse(text: str, flags: Sequence[str]) -> _Line:
             "use docker's own options (`docker save -o FILE`, `--format`, `--filter`), one command per line.",
         )
     shown = text.strip()
-    if flags:
-        shown = _LEADING_DOCKER.sub(lambda found: f"{found.group(1)}docker {shlex.join(flags)}", shown, count=1)
-    return _Line(env, [*flags, *words[1:]], shown)
+    if target.written:
+        shown = _LEADING_DOCKER.sub(lambda found: f"{found.group(1)}docker {target.written}", shown, count=1)
+    return _Line(env, [*target.flags, *words[1:]], shown)
 
 
 def in_checkout(path: Path | str) -> str:
@@ -230,8 +240,30 @@ def in_checkout(path: Path | str) -> str:
     return f"$PWD/{resolved.relative_to(root)}" if resolved.is_relative_to(root) else str(path)
 
 
-def _expand_pwd(argv: Sequence[str], root: Path) -> list[str]:
-    return [arg.replace("${PWD}", str(root)).replace("$PWD", str(root)) for arg in argv]
+def _expand_pwd(text: str, *, shell_quotes: bool = False) -> str:
+    """``text`` with ``$PWD``/``${PWD}`` as the checkout's top folder; with ``shell_quotes``, not inside '...'."""
+    root = str(config.project_root())
+    if not shell_quotes:
+        return text.replace("${PWD}", root).replace("$PWD", root)
+    out: list[str] = []
+    quote = ""  # the quote we are inside: '', "'" or '"'
+    index = 0
+    while index < len(text):
+        char = text[index]
+        if char == "\\" and quote != "'":
+            out.append(text[index : index + 2])
+            index += 2
+            continue
+        if char in "'\"" and quote in ("", char):
+            quote = "" if quote else char
+        elif quote != "'" and text.startswith(("${PWD}", "$PWD"), index):
+            skip = 6 if text.startswith("${PWD}", index) else 4
+            out.append(root)
+            index += skip
+            continue
+        out.append(char)
+        index += 1
+    return "".join(out)
 
 
 class _Echo:
@@ -314,9 +346,9 @@ def _run(line: str, argv: Sequence[str], env: Mapping[str, str], target: _Target
     return Result(line, list(argv), status, out, err, client=target.client)
 
 
-def _shown(argv: Sequence[str]) -> str:
-    """How a command the executor adds itself is shown: ``docker`` and its arguments, quoted, no labels."""
-    return shlex.join(["docker", *dockerargs.without_labels(argv, labels.NAMESPACE)])
+def _shown(target: _Target, argv: Sequence[str]) -> str:
+    """How a command the executor adds itself is shown: its arguments after the target's flags, no labels."""
+    return target.line(dockerargs.without_labels(argv[len(target.flags) :], labels.NAMESPACE))
 
 
 def _free_name(command: Command, target: _Target, env: Mapping[str, str], show: bool) -> None:
@@ -346,7 +378,7 @@ def _free_name(command: Command, target: _Target, env: Mapping[str, str], show: 
         )
     removal = {"container": ["rm", "-fv", name], "network": ["network", "rm", name], "volume": ["volume", "rm", "-f", name]}
     argv = [*target.flags, *removal[kind]]
-    done = _run(_shown(argv), argv, env, target, show, (HEAD_LINES, TAIL_LINES), 120)
+    done = _run(_shown(target, argv), argv, env, target, show, (HEAD_LINES, TAIL_LINES), 120)
     if not done.ok:
         raise CommandFailed(done.line, done.exit_code, done.stderr)
 
@@ -373,18 +405,18 @@ def _run_with_copies(command: Command, carried: list[dockerargs.Bind], env: Mapp
     detached = run.detached
     run.options = [(flag, value) for flag, value in run.options if flag not in ("-d", "--detach")]
     create = Command(command.flags, ("create",), tuple(run.argv()))
-    made = _run(_shown(create.argv), create.argv, env, target, show, lines, timeout)
+    made = _run(_shown(target, create.argv), create.argv, env, target, show, lines, timeout)
     if not made.ok:
         return made
     ident = made.text.splitlines()[-1]
     for bind in carried:
         source = f"{bind.source.rstrip('/')}/." if Path(bind.source).is_dir() else bind.source
         copy = [*command.flags, "cp", source, f"{ident}:{bind.target}"]
-        copied = _run(_shown(copy), copy, env, target, show, lines, timeout)
+        copied = _run(_shown(target, copy), copy, env, target, show, lines, timeout)
         if not copied.ok:
             return copied
     start = [*command.flags, "start", *([] if detached else ["-a"]), ident]
-    started = _run(_shown(start), start, env, target, show, lines, timeout)
+    started = _run(_shown(target, start), start, env, target, show, lines, timeout)
     started.created = ident
     return started
 
@@ -430,16 +462,12 @@ def docker(
     target = _target(on)
     if isinstance(command, str):
         text = command.strip()
-        line = _parse(text if is_command(text) or _ASSIGNMENT.match(text) else f"docker {text}", target.flags)
+        line = _parse(text if is_command(text) or _ASSIGNMENT.match(text) else f"docker {text}", target)
     else:  # an argument list (a form's fields): each one reaches the CLI as it is, no shell syntax
         words = [str(arg) for arg in command]
         words = words[1:] if words[:1] == ["docker"] else words
-        line = _Line({}, [*target.flags, *words], shlex.join(["docker", *target.flags, *words]))
-    # $PWD is filled in as a shell would in a written line; list arguments reach the CLI untouched.
-    root = config.project_root()
-    flags = len(target.flags)
-    argv = line.argv if isinstance(command, str) else line.argv[:flags]
-    parsed = dockerargs.split([*_expand_pwd(argv, root), *line.argv[len(argv) :]])
+        line = _Line({}, [*target.flags, *words], target.line(words))
+    parsed = dockerargs.split(line.argv)
     limit = timeout or config.settings().command_timeout
     env = _quiet_env(target.env_drop, line.env)
     _ensure_images(parsed.args, target)

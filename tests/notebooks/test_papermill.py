@@ -11,7 +11,7 @@ second time and compares their outputs with the recorded ones.
 from __future__ import annotations
 
 import json
-import shlex
+import subprocess
 import os
 import sys
 from pathlib import Path
@@ -89,11 +89,11 @@ def shown_commands(notebook: Path) -> list[str]:
 
 
 def as_called(command: str, folder: str) -> list[str]:
-    """The arguments a shown command gives the CLI: no assignments, no comment, ``$PWD`` filled in."""
-    words = shlex.split(command, comments=True)
-    while words and words[0] != "docker":
-        words.pop(0)
-    return [word.replace("${PWD}", folder).replace("$PWD", folder) for word in words[1:]]
+    """The arguments a shown command gives ``docker`` when pasted into bash in ``folder`` (quotes, ``$PWD``, comments)."""
+    script = "docker() { printf '%s\\0' \"$@\"; }\n" + command
+    done = subprocess.run(["bash", "-c", script], cwd=folder, env={"PATH": os.environ["PATH"], "PWD": folder},
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    return done.stdout.split("\0")[:-1]
 
 
 def logged_calls(log: Path) -> list[list[str]]:
@@ -134,10 +134,11 @@ def test_notebook_runs_quick_with_every_check_passed_and_every_shown_command_ran
 def test_the_comparison_sees_a_line_that_did_not_run(tmp_path: Path) -> None:
     """The check above can fail: a shown line with no matching call is caught, labels and quoting aside."""
     log = tmp_path / "log.jsonl"
-    log.write_text(json.dumps(["/repo", "run", "--label", "dev.cookbook.managed=true", "-v", "/repo/x:/x", "busybox", "echo", "a b"]) + "\n")
+    log.write_text(json.dumps([str(tmp_path), "run", "--label", "dev.cookbook.managed=true", "-v", f"{tmp_path}/x:/x", "busybox", "echo", "a b"]) + "\n")
     (call,) = logged_calls(log)
     assert as_called("docker run -v \"$PWD/x\":/x busybox echo 'a b'   # why", call[0]) == call[1:]
     assert as_called("docker run -v $PWD/x:/x busybox echo a b", call[0]) != call[1:]
+    assert as_called("docker run -v '$PWD/x':/x busybox echo 'a b'", call[0]) != call[1:], "no $PWD in single quotes"
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x")])
     nb.cells[0].outputs = [nbformat.v4.new_output("stream", name="stdout", text="$ docker run -d \\\n  busybox\nid\n$ ls\n")]
     nbformat.write(nb, str(tmp_path / "n.ipynb"))

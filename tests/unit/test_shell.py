@@ -240,3 +240,36 @@ def test_the_cell_magic_wants_docker_at_the_start_of_each_line(ipython: Interact
 
 def test_commands_joins_continuations_and_skips_comments() -> None:
     assert magics.commands("# c\n\ndocker a \\\n  b\ndocker c # x\n") == ["docker a \\\n  b", "docker c # x"]
+
+
+def test_pwd_is_filled_in_as_a_shell_would_and_not_inside_single_quotes(fake: tuple[Path, _Client]) -> None:
+    root = str(config.project_root())
+    shell.docker("""docker run --rm -v "$PWD/a":/a -v ${PWD}/b:/b cookbook/busybox sh -c 'echo $PWD' "it's $PWD" """)
+    argv = calls(fake[0])[0]["argv"]
+    assert argv[-9:] == ["-v", f"{root}/a:/a", "-v", f"{root}/b:/b", "cookbook/busybox", "sh", "-c", "echo $PWD",
+                         f"it's {root}"]  # fmt: skip
+
+
+def test_tls_flags_of_a_sandbox_in_the_checkout_are_written_so_a_shell_fills_in_pwd(
+    fake: tuple[Path, _Client], capsys: pytest.CaptureFixture[str]
+) -> None:
+    class Box:
+        url = "tcp://127.0.0.1:32001"
+        cert_path = config.project_root() / ".cookbook" / "certs"
+        client = _Client()
+
+        def load(self, image: str) -> str:
+            return image
+
+    shell.docker("docker version", on=Box())
+    shown = capsys.readouterr().out.splitlines()[0]
+    assert '--tlscacert="$PWD/.cookbook/certs/ca.pem"' in shown and "'" not in shown
+    assert f"--tlscacert={config.project_root()}/.cookbook/certs/ca.pem" in calls(fake[0])[0]["argv"]
+
+
+def test_shell_style_braces_are_not_placeholders_and_tail_is_an_option() -> None:
+    assert magics.expand("dpkg-query -W -f='${Package} ${Version}\\n' {name}", {"name": "x"}) == (
+        "dpkg-query -W -f='${Package} ${Version}\\n' x"
+    )
+    options = magics.docker_options("--lines 3 --tail 0 --out seen")
+    assert (options.lines, options.tail, options.out) == (3, 0, "seen")
