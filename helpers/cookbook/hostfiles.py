@@ -24,6 +24,7 @@ from docker.models.containers import Container
 from docker.types import Mount
 
 from cookbook import config, images, labels
+from cookbook.errors import CookbookError
 
 PROBE_RECIPE = "hostfiles"
 Volumes = Mapping[str, Mapping[str, str]] | Sequence[str]
@@ -31,9 +32,23 @@ Volumes = Mapping[str, Mapping[str, str]] | Sequence[str]
 _seen: dict[str, bool] = {}
 
 
+LOCAL_SOCKET_URL = "http+docker://localhost"  # how the SDK names an engine behind a unix socket of this machine
+MISSING_SOURCE = ("bind source path does not exist", "no such file or directory", "not a directory")
+
+
 def engine_sees(client: docker.DockerClient) -> bool:
-    """Whether ``client``'s engine sees this machine's files at their paths (asked once per engine)."""
+    """Whether ``client``'s engine sees this machine's files at their paths (asked once per engine).
+
+    An engine behind a unix socket of this machine does, without asking. Another one is asked
+    with a probe container; a probe that errs raises instead of answering (and nothing is cached),
+    so a passing fault never turns a local engine into a remote one.
+
+    Raises:
+        CookbookError: The probe failed for another reason than a missing folder.
+    """
     key = client.api.base_url
+    if key == LOCAL_SOCKET_URL:
+        return True
     if key not in _seen:
         _seen[key] = _probe(client)
     return _seen[key]
@@ -55,12 +70,23 @@ def _probe(client: docker.DockerClient) -> bool:
         box.start()
         box.wait(timeout=config.settings().wait_timeout)
         return box.logs().decode(errors="replace").strip() == token
-    except docker.errors.APIError:
-        return False
+    except docker.errors.APIError as exc:
+        said = str(exc.explanation or exc)
+        if any(words in said.lower() for words in MISSING_SOURCE):
+            return False  # the engine's host has no such folder: it is another machine
+        raise CookbookError(
+            f"cannot tell whether the engine at {key_of(client)} sees this machine's files: {said}.",
+            "check that the engine answers (`cookbook doctor`), then run the cell again.",
+        ) from None
     finally:
         if box is not None:
             box.remove(force=True)
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def key_of(client: docker.DockerClient) -> str:
+    """The engine's address as the SDK holds it."""
+    return str(client.api.base_url)
 
 
 def is_ours(source: str) -> bool:

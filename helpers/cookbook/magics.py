@@ -31,7 +31,7 @@ import shlex
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from cookbook import engine, hostfiles, shell
+from cookbook import engine, hostfiles, recipe, shell
 from cookbook.errors import BadParameter, CookbookError
 
 _PLACEHOLDER = re.compile(r"(?<![{$])\{([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*|\[[^\[\]{}]+\])*)\}(?!\})")
@@ -140,6 +140,7 @@ def on_this_host(line: str, cell: str) -> None:
 
     if not hostfiles.engine_sees(engine.connect()):
         why = line.strip().lstrip("#").strip() or "this step needs the engine on the kernel's machine"
+        recipe.report_skip(why)
         print(f"⏭ skipped: {why}; the engine at {engine.endpoint().url} runs elsewhere (it does not see this machine's files).")
         return
     result = get_ipython().run_cell(cell, store_history=False)

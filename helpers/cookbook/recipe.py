@@ -19,6 +19,24 @@ from cookbook import config, containers, engine, labels
 from cookbook.errors import BadParameter, CheckFailed
 
 
+def report(row: dict[str, Any]) -> None:
+    """Append ``row`` (a check, or a skipped cell) to the run report, when ``COOKBOOK_REPORT`` names one.
+
+    Every row also says which notebook and which session (kernel) it comes from.
+    """
+    settings = config.settings()
+    if settings.report is None:
+        return
+    settings.report.parent.mkdir(parents=True, exist_ok=True)
+    with settings.report.open("a") as out:
+        out.write(json.dumps({"notebook": settings.notebook, **row, "session": labels.session_id()}) + "\n")
+
+
+def report_skip(reason: str) -> None:
+    """Record in the run report that a cell of the current recipe did not run here, and why."""
+    report({"recipe": labels.current_recipe(), "skipped": reason})
+
+
 class Said(str):
     """A line of text that a notebook shows without quotes (a cell's last expression)."""
 
@@ -82,21 +100,8 @@ class Recipe:
         print(f"✔ check passed: {claim}", flush=True)
 
     def _report(self, claim: str, passed: bool) -> None:
-        settings = config.settings()
-        if settings.report is None:
-            return
-        settings.report.parent.mkdir(parents=True, exist_ok=True)
-        row = {
-            "notebook": settings.notebook,
-            "recipe": self.name,
-            "title": self.title,
-            "check": claim,
-            "passed": passed,
-            "seconds": round(time.monotonic() - self.started, 2),
-            "session": labels.session_id(),
-        }
-        with settings.report.open("a") as out:
-            out.write(json.dumps(row) + "\n")
+        seconds = round(time.monotonic() - self.started, 2)
+        report({"recipe": self.name, "title": self.title, "check": claim, "passed": passed, "seconds": seconds})
 
     def close(self) -> Said:
         """Remove everything this recipe created in this session; say what was removed."""

@@ -20,6 +20,7 @@ def write_index(
     checks: Iterable[Mapping[str, Any]],
     outcomes: Iterable[Any],
     engine_facts: Mapping[str, str],
+    skipped: Iterable[Mapping[str, Any]] = (),
 ) -> Path:
     """Write ``out/index.html`` and return its path.
 
@@ -28,8 +29,10 @@ def write_index(
         checks: Rows of the check report (notebook, recipe, title, check, passed, seconds).
         outcomes: One per notebook run, with ``notebook``, ``ok``, ``seconds`` and ``error``.
         engine_facts: What :func:`cookbook.engine.versions` said about the engine.
+        skipped: Rows of cells that did not run on this engine (notebook, recipe, skipped: why).
     """
     by_notebook = _rows(checks)
+    skips = _rows(skipped)
     e = html.escape
     parts = [
         "<!doctype html><html><head><meta charset='utf-8'><title>Docker cookbook: run report</title>",
@@ -44,6 +47,11 @@ def write_index(
         parts.append(f"<h2>{e(name)}</h2><p>{state} in {outcome.seconds:.1f} s — "
                      f"<a href='{e(name)}.html'>executed notebook</a></p>")
         rows = by_notebook.get(name, [])
+        passed = sum(1 for row in rows if row["passed"])
+        parts.append(f"<p>{passed} of {len(rows)} checks passed, {len(skips.get(name, []))} cells skipped</p>")
+        if skips.get(name):
+            parts.append("<ul>" + "".join(f"<li>skipped in {e(str(row['recipe']))}: {e(str(row['skipped']))}</li>"
+                                          for row in skips[name]) + "</ul>")  # fmt: skip
         if rows:
             parts.append("<table><tr><th>recipe</th><th>check</th><th>result</th><th>seconds</th></tr>")
             for row in rows:

@@ -154,9 +154,15 @@ def render_html(notebook: Path) -> Path:
     return html
 
 
-def write_summary(report: Path, summary: Path) -> list[dict[str, Any]]:
-    """Turn the JSON-lines check report into ``summary.csv``; return its rows."""
+def read_report(report: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The run report's rows: (checks, skipped cells)."""
     rows = [json.loads(line) for line in report.read_text().splitlines() if line.strip()] if report.exists() else []
+    return [row for row in rows if "check" in row], [row for row in rows if "skipped" in row]
+
+
+def write_summary(report: Path, summary: Path) -> list[dict[str, Any]]:
+    """Turn the JSON-lines report's checks into ``summary.csv``; return them."""
+    rows, _ = read_report(report)
     with summary.open("w", newline="") as out:
         writer = csv.DictWriter(out, fieldnames=["notebook", "recipe", "title", "check", "passed", "seconds"], extrasaction="ignore")
         writer.writeheader()
@@ -187,7 +193,9 @@ def run(names: Iterable[str], *, parameters: dict[str, Any], quick: bool, out: P
         print(f"[{index}/{len(paths)}] {path.stem}: {state} in {outcome.seconds:.1f} s", flush=True)
         outcomes.append(outcome)
     rows = write_summary(report, out / "summary.csv")
-    index = run_report.write_index(out, rows, outcomes, engine.versions())
+    _, skipped = read_report(report)
+    index = run_report.write_index(out, rows, outcomes, engine.versions(), skipped)
     passed = sum(1 for row in rows if row["passed"])
-    print(f"{passed} of {len(rows)} checks passed; summary in {out}/summary.csv, report in {index}", flush=True)
+    print(f"{passed} of {len(rows)} checks passed, {len(skipped)} cells skipped (the engine runs elsewhere); "
+          f"summary in {out}/summary.csv, report in {index}", flush=True)  # fmt: skip
     return outcomes

@@ -117,9 +117,10 @@ def test_notebook_runs_quick_with_every_check_passed_and_every_shown_command_ran
     report = tmp_path / "checks.jsonl"
     outcome = runner.execute(notebook, tmp_path, {}, True, report)
     assert outcome.ok, outcome.error
-    rows = [json.loads(line) for line in report.read_text().splitlines()]
+    rows, skipped = runner.read_report(report)
     assert rows, "the notebook made no check"
     assert all(row["passed"] for row in rows), [row for row in rows if not row["passed"]]
+    assert not skipped, f"a local engine never skips a cell: {skipped}"
     assert (tmp_path / notebook.with_suffix(".html").name).is_file()
     left = left_by(rows[0]["session"], before, labelled_state(client))
     assert not left, f"{notebook.stem} left {left}"

@@ -49,3 +49,36 @@ def test_copy_in_puts_files_where_the_mount_would_show_them(tmp_path: Path) -> N
     (path, data), = sent
     names = tarfile.open(fileobj=io.BytesIO(data)).getnames()
     assert path == "/" and set(names) == {"etc/app", "etc/app/a.conf", "fio/job.fio"}
+
+
+class _RefusingContainers:
+    def __init__(self, explanation: str) -> None:
+        self.explanation = explanation
+
+    def create(self, *args: Any, **kwargs: Any) -> Any:
+        import docker.errors
+
+        raise docker.errors.APIError("refused", explanation=self.explanation)
+
+
+def probing(explanation: str, monkeypatch: pytest.MonkeyPatch) -> Any:
+    monkeypatch.setattr(hostfiles.images, "ensure", lambda name, client: "cookbook/busybox")
+    return SimpleNamespace(api=SimpleNamespace(base_url="https://10.9.8.7:2376"), containers=_RefusingContainers(explanation))
+
+
+def test_the_local_socket_is_seen_without_a_probe() -> None:
+    assert hostfiles.engine_sees(SimpleNamespace(api=SimpleNamespace(base_url=hostfiles.LOCAL_SOCKET_URL)))
+
+
+def test_a_missing_bind_source_means_the_engine_runs_elsewhere(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(hostfiles, "_seen", {})
+    client = probing("invalid mount config for type \"bind\": bind source path does not exist: /x", monkeypatch)
+    assert hostfiles.engine_sees(client) is False
+
+
+def test_a_probe_that_errs_raises_and_is_not_remembered(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(hostfiles, "_seen", {})
+    client = probing("the daemon is restarting", monkeypatch)
+    with pytest.raises(hostfiles.CookbookError, match="cannot tell whether the engine .* sees this machine's files"):
+        hostfiles.engine_sees(client)
+    assert hostfiles._seen == {}
