@@ -85,11 +85,13 @@ def _clean(args: argparse.Namespace) -> int:
     swept = labels.sweep(client, images=args.images, stale_only=not args.all)
     print(f"cookbook clean: {swept}")
     for kind in ("containers", "networks", "volumes", "images"):
-        for name in getattr(swept, kind):
+        for name in swept.removed[kind]:
             print(f"  {kind[:-1]} {name}")
     for session in live:
         print(f"  left alone: {session} (a live session; `cookbook clean --all` removes its resources too)")
-    return 0
+    for refusal in swept.failed:
+        print(f"  could not remove {refusal}")
+    return 1 if swept.failed else 0
 
 
 def _bench(args: argparse.Namespace) -> int:

@@ -376,14 +376,34 @@ def _prepare_rootfs(root: Path, suite: str) -> None:
 
 
 def _import(client: docker.DockerClient, item: Entry, root: Path, reference: str) -> None:
+    """``tar -c ROOT | docker import``: tagged only once tar and the import both succeeded."""
     repository, tag = reference.rsplit(":", 1)
     changes = ['CMD ["bash"]', "ENV DEBIAN_FRONTEND=noninteractive"]
     changes += [f'LABEL "{k}"="{v}"' for k, v in labels.catalogue_labels(item.name, recipe_hash(item.name)).items()]
-    with subprocess.Popen(["tar", "-C", str(root), "--numeric-owner", "-c", "."], stdout=subprocess.PIPE) as tar:
-        try:
-            client.api.import_image_from_stream(tar.stdout, repository=repository, tag=tag, changes=changes)
-        except docker.errors.APIError as exc:
-            raise ImageBuildError(item.name, "docker import", str(exc.explanation or exc)) from None
+    with tempfile.TemporaryFile() as errors:
+        with subprocess.Popen(["tar", "-C", str(root), "--numeric-owner", "-c", "."], stdout=subprocess.PIPE,
+                              stderr=errors) as tar:  # fmt: skip
+            try:
+                answer = client.api.import_image_from_stream(tar.stdout, changes=changes)
+            except docker.errors.APIError as exc:
+                tar.kill()
+                raise ImageBuildError(item.name, "docker import", str(exc.explanation or exc)) from None
+        image_id = imported_id(str(answer))
+        if tar.returncode != 0:
+            if image_id:
+                client.images.remove(image_id, force=True)
+            errors.seek(0)
+            tail = "\n".join(errors.read().decode(errors="replace").splitlines()[-10:])
+            raise ImageBuildError(item.name, "tar of the root file system", f"tar exited with {tar.returncode}\n{tail}")
+    if not image_id:
+        raise ImageBuildError(item.name, "docker import", f"the engine named no image: {answer!r}")
+    client.images.get(image_id).tag(repository, tag)
+
+
+def imported_id(answer: str) -> str:
+    """The image id in the engine's answer to an import (JSON lines with ``{"status": "sha256:..."}``)."""
+    found = re.findall(r"sha256:[0-9a-f]{64}", answer)
+    return found[-1] if found else ""
 
 
 def build_many(names: Iterable[str] | None = None, *, client: docker.DockerClient | None = None) -> list[str]:

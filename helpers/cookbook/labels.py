@@ -167,15 +167,22 @@ class Swept:
     volumes: list[str] = field(default_factory=list)
     images: list[str] = field(default_factory=list)
     folders: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+    @property
+    def removed(self) -> dict[str, list[str]]:
+        """What was removed, by kind."""
+        return {kind: names for kind, names in vars(self).items() if kind != "failed"}
 
     @property
     def total(self) -> int:
         """How many resources were removed."""
-        return sum(len(v) for v in vars(self).values())
+        return sum(len(v) for v in self.removed.values())
 
     def __str__(self) -> str:
-        parts = [f"{len(v)} {k[:-1] if len(v) == 1 else k}" for k, v in vars(self).items() if v]
-        return "removed " + ", ".join(parts) if parts else "nothing to remove"
+        parts = [f"{len(v)} {k[:-1] if len(v) == 1 else k}" for k, v in self.removed.items() if v]
+        said = "removed " + ", ".join(parts) if parts else "nothing to remove"
+        return f"{said}; could not remove {len(self.failed)}: {'; '.join(self.failed)}" if self.failed else said
 
 
 def _filters(session: str | None, recipe: str | None) -> dict[str, Any]:
@@ -198,12 +205,17 @@ def _ours_image(image: Any, stale_only: bool, session: str | None, catalogue: bo
     return catalogue and any(tag.startswith(IMAGE_REPO) for tag in image.tags)
 
 
-def _remove(action: Callable[[], Any]) -> bool:
+def _remove(action: Callable[[], Any], what: str, failed: list[str]) -> bool:
+    """Run a removal; True if it removed something. A refusal is recorded in ``failed``, never dropped."""
     try:
         action()
     except docker.errors.NotFound:
-        return False
-    except docker.errors.APIError:
+        return False  # gone already (a --rm container, another sweep)
+    except docker.errors.APIError as exc:
+        said = str(exc.explanation or exc)
+        if "already in progress" in said:
+            return False
+        failed.append(f"{what} ({said})")
         return False
     return True
 
@@ -238,21 +250,24 @@ def sweep(
         return not stale_only or is_stale(labels or {})
 
     for container in client.containers.list(all=True, filters=filters, ignore_removed=True):
-        if wanted(container.labels) and _remove(lambda c=container: c.remove(force=True, v=True)):
+        remove = lambda c=container: c.remove(force=True, v=True)  # noqa: E731
+        if wanted(container.labels) and _remove(remove, f"container {container.name}", swept.failed):
             swept.containers.append(container.name)
     for network in client.networks.list(filters=filters):
-        if wanted(network.attrs.get("Labels")) and _remove(network.remove):
+        if wanted(network.attrs.get("Labels")) and _remove(network.remove, f"network {network.name}", swept.failed):
             swept.networks.append(network.name)
     for volume in client.volumes.list(filters=filters):
-        if wanted(volume.attrs.get("Labels")) and _remove(lambda v=volume: v.remove(force=True)):
+        remove = lambda v=volume: v.remove(force=True)  # noqa: E731
+        if wanted(volume.attrs.get("Labels")) and _remove(remove, f"volume {volume.name}", swept.failed):
             swept.volumes.append(volume.name)
     candidates = {i.id: i for i in client.images.list(filters=_filters(session, recipe))}
     if images and not recipe and not session:
         candidates.update({i.id: i for i in client.images.list(filters={"label": [CATALOGUE]})})
     for image in candidates.values():
         if _ours_image(image, stale_only, session, images and not recipe and not session):
-            if _remove(lambda i=image: client.images.remove(i.id, force=True)):
-                swept.images.append((image.tags or [image.short_id])[0])
+            name = (image.tags or [image.short_id])[0]
+            if _remove(lambda i=image: client.images.remove(i.id, force=True), f"image {name}", swept.failed):
+                swept.images.append(name)
     if folders:
         swept.folders = sweep_scratch(session, recipe, stale_only)
     return swept

@@ -16,7 +16,7 @@ from typing import Any, Sequence
 import docker
 
 from cookbook import config, containers, engine, labels
-from cookbook.errors import BadParameter, CheckFailed
+from cookbook.errors import BadParameter, CheckFailed, CookbookError
 
 
 def report(row: dict[str, Any]) -> None:
@@ -107,6 +107,8 @@ class Recipe:
         """Remove everything this recipe created in this session; say what was removed."""
         swept = labels.sweep(self.client, session=labels.session_id(), recipe=self.name)
         labels.close_recipe(self.name)
+        if swept.failed:
+            raise CookbookError(f"cleaning up {self.name}: {swept}.", "remove those by hand, or run `cookbook clean`.")
         return Said(f"cleaned up {self.name}: {swept}")
 
     def __enter__(self) -> "Recipe":

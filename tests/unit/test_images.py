@@ -55,3 +55,9 @@ def test_bad_policy_is_refused() -> None:
 def test_host_mirror_reads_deb822(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COOKBOOK_DEBIAN_MIRROR", "http://mirror.example/debian")
     assert images.host_mirror() == "http://mirror.example/debian"
+
+
+def test_the_imported_image_id_is_read_from_the_engines_answer() -> None:
+    answer = '{"status":"sha256:' + "ab" * 32 + '"}\r\n'
+    assert images.imported_id(answer) == "sha256:" + "ab" * 32
+    assert images.imported_id('{"error":"unexpected EOF"}') == ""

@@ -108,3 +108,21 @@ def test_live_sessions_are_named_and_a_dead_one_is_not() -> None:
         f"session 7-abc (process {os.getpid()} on another-host)",
         f"session {labels.session_id()} (process {os.getpid()} on {socket.gethostname()})",
     ])
+
+
+def test_a_refused_removal_is_reported_not_dropped() -> None:
+    import docker.errors
+
+    client = FakeClient()
+    stuck = client.networks.add("busy-net", labels.for_recipe("r"))
+
+    def refuse(**_: object) -> None:
+        raise docker.errors.APIError("refused", explanation="network busy-net has active endpoints")
+
+    stuck.remove = refuse  # type: ignore[method-assign]
+    client.containers.add("gone", labels.for_recipe("r"))
+    swept = labels.sweep(client)
+    assert swept.containers == ["gone"] and swept.networks == []
+    assert swept.failed == ["network busy-net (network busy-net has active endpoints)"]
+    assert str(swept) == "removed 1 container; could not remove 1: network busy-net (network busy-net has active endpoints)"
+    assert swept.total == 1
