@@ -747,6 +747,7 @@ class StatsStream:
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._threads: list[threading.Thread] = []
+        self.errors: list[str] = []
 
     def _follow(self, load: str, box: Container) -> None:
         try:
@@ -756,8 +757,10 @@ class StatsStream:
                 row = {"t": time.monotonic() - self.started, "container": box.name, "load": load, **stats_row(sample)}
                 with self._lock:
                     self.rows.append(row)
-        except (docker.errors.APIError, OSError, ValueError):
-            pass  # the container went away: its stream ends
+        except Exception as exc:  # noqa: BLE001 - any failure of a stream is reported in the cell
+            if not self._stop.is_set() and still_there(self.client, box.id):
+                with self._lock:
+                    self.errors.append(f"the stats stream of {box.name} failed: {type(exc).__name__}: {exc}")
 
     def __enter__(self) -> "StatsStream":
         self.started = time.monotonic()
@@ -767,8 +770,10 @@ class StatsStream:
             self._threads.append(thread)
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, kind: object, *exc: object) -> None:
         self._stop.set()
+        if self.errors and kind is None:
+            raise CookbookError("; ".join(self.errors), "look at the engine (`cookbook doctor`), then run the cell again.")
 
     @property
     def elapsed(self) -> float:
@@ -782,6 +787,14 @@ class StatsStream:
         columns = ["t", "container", "load", "cpu_percent", "memory_mib", "net_rx_bytes", "net_tx_bytes",
                    "blk_read_bytes", "blk_write_bytes"]
         return _frame(rows, self.env) if rows else pd.DataFrame(columns=columns + list(self.env))
+
+
+def still_there(client: docker.DockerClient, ident: str) -> bool:
+    """Whether the container still exists and runs (a stream that ends with its container is no failure)."""
+    try:
+        return client.containers.get(ident).status == "running"
+    except (docker.errors.DockerException, OSError):
+        return False
 
 
 def stats_cost(box: Container, pairs: int) -> pd.DataFrame:

@@ -19,6 +19,7 @@ instead and the same queries work.
 from __future__ import annotations
 
 import json
+import sys
 import threading
 import time
 import urllib.parse
@@ -31,6 +32,7 @@ import docker.errors
 import pandas as pd
 
 from cookbook import engine, labels
+from cookbook.bench import still_there
 from cookbook.errors import CookbookError
 
 METRICS = {
@@ -100,6 +102,7 @@ class Exporter:
         self._lock = threading.Lock()
         self._cpu = 0.0
         self.started = time.monotonic()
+        self.errors: list[str] = []
         exporter = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -117,7 +120,11 @@ class Exporter:
             def log_message(self, *args: Any) -> None:
                 pass  # no access log under the notebook cell
 
-        self.server = ThreadingHTTPServer((address, 0), Handler)
+        class Server(ThreadingHTTPServer):
+            def handle_error(self, request: Any, client_address: Any) -> None:
+                exporter.fail(f"answering a scrape failed: {sys.exc_info()[0].__name__}: {sys.exc_info()[1]}")  # type: ignore[union-attr]
+
+        self.server = Server((address, 0), Handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property
@@ -136,8 +143,9 @@ class Exporter:
                 begun = time.thread_time()
                 if self._stop.is_set():
                     break
-        except (docker.errors.APIError, OSError, ValueError):
-            pass  # the container went away: its stream ends
+        except Exception as exc:  # noqa: BLE001 - any failure of a stream is reported in the cell
+            if not self._stop.is_set() and still_there(self.client, container_id):
+                self.fail(f"the stats stream of {name} failed: {type(exc).__name__}: {exc}")
         with self._lock:
             self.latest.pop(name, None)
             self._followed.discard(container_id)
@@ -157,6 +165,11 @@ class Exporter:
             self._cpu += time.thread_time() - begun
         return text
 
+    def fail(self, what: str) -> None:
+        """Record a failure of a background thread; :meth:`stop` reports it in the cell."""
+        with self._lock:
+            self.errors.append(what)
+
     def cost_percent(self) -> float:
         """The exporter's CPU use (its threads in this process) since it started, in % of one core."""
         with self._lock:
@@ -168,18 +181,24 @@ class Exporter:
         self.thread.start()
         return self
 
-    def stop(self) -> None:
-        """Stop answering, stop following the stats streams, and close the port."""
+    def stop(self, report: bool = True) -> None:
+        """Stop answering, stop following the stats streams, and close the port.
+
+        Raises:
+            CookbookError: A background thread failed meanwhile (with ``report``).
+        """
         self._stop.set()
         self.server.shutdown()
         self.server.server_close()
         self.client.close()
+        if report and self.errors:
+            raise CookbookError("the stats exporter: " + "; ".join(self.errors), "look at the engine, then run the cell again.")
 
     def __enter__(self) -> "Exporter":
         return self.start()
 
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+    def __exit__(self, kind: object, *exc: object) -> None:
+        self.stop(report=kind is None)
 
 
 def prometheus_config(target: str, interval: str = "1s") -> str:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 from unittest import mock
 
 import matplotlib
@@ -15,7 +17,7 @@ import pytest
 from matplotlib.axes import Axes
 
 from cookbook import bench, cli, monitor, plots
-from cookbook.errors import BadParameter
+from cookbook.errors import BadParameter, CookbookError
 
 ENV = {"cpu_model": "Test CPU", "cores": "2", "kernel": "6.1", "engine_version": "20.10", "storage_driver": "overlay2"}
 
@@ -277,3 +279,38 @@ def test_measure_refuses_an_unknown_name_before_touching_the_engine() -> None:
     with pytest.raises(BadParameter):
         bench.measure("gpu", bench.Params(), client)
     assert not client.mock_calls
+
+
+class _BrokenStatsClient:
+    """The stats stream breaks while its container still runs."""
+
+    class api:  # noqa: N801 - the SDK's attribute name
+        @staticmethod
+        def stats(ident: str, stream: bool, decode: bool) -> Any:
+            raise ConnectionError("the engine closed the stream")
+
+    class containers:  # noqa: N801
+        @staticmethod
+        def get(ident: str) -> Any:
+            return SimpleNamespace(status="running")
+
+
+def test_a_stats_stream_that_breaks_fails_the_cell(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bench, "environment", lambda client: {})
+    box = SimpleNamespace(id="c1", name="ch7-cpu")
+    stream = bench.StatsStream({"cpu": box}, _BrokenStatsClient())  # type: ignore[arg-type]
+    with pytest.raises(CookbookError, match="the stats stream of ch7-cpu failed: ConnectionError"):
+        with stream:
+            for thread in stream._threads:
+                thread.join(timeout=5)
+
+
+def test_an_exporter_thread_failure_is_raised_when_it_stops(monkeypatch: pytest.MonkeyPatch) -> None:
+    from cookbook import monitor
+
+    monkeypatch.setattr(monitor.engine, "client_for", lambda endpoint: SimpleNamespace(close=lambda: None))
+    monkeypatch.setattr(monitor.engine, "endpoint", lambda: None)
+    exporter = monitor.Exporter("127.0.0.1", "dev.cookbook.recipe=x").start()
+    exporter.fail("the stats stream of ch7-idle failed: IncompleteRead")
+    with pytest.raises(CookbookError, match="the stats exporter: the stats stream of ch7-idle failed"):
+        exporter.stop()
