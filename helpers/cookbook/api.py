@@ -19,6 +19,7 @@ import re
 import shlex
 import socket
 import ssl
+import warnings
 import struct
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -40,20 +41,25 @@ class ApiUnreachable(CookbookError):
     """The engine's endpoint refused the connection (nothing listens, or TLS said no)."""
 
 
+class UnverifiedTls(UserWarning):
+    """A TLS connection that does not check the server's certificate."""
+
+
 @dataclass(frozen=True)
 class TlsFiles:
     """The files a TLS client presents and trusts (what ``DOCKER_CERT_PATH`` holds).
 
     Attributes:
-        ca: The authority's certificate the server must be signed by (``ca.pem``), or None
-            to skip checking the server.
+        ca: The authority's certificate the server must be signed by (``ca.pem``).
         cert: The client's certificate (``cert.pem``), or None to present none.
         key: The client's private key (``key.pem``).
+        unverified: Skip checking the server (no ``ca``): only when asked by name, and it warns.
     """
 
     ca: Path | None = None
     cert: Path | None = None
     key: Path | None = None
+    unverified: bool = False
 
     @classmethod
     def folder(cls, path: str | Path) -> "TlsFiles":
@@ -68,10 +74,17 @@ class TlsFiles:
                 raise BadParameter(f"the TLS file {path} does not exist.", "make the certificates first (cookbook.tls).")
         if self.ca is not None:
             context = ssl.create_default_context(cafile=str(self.ca))
-        else:
+        elif self.unverified:
+            warnings.warn("TLS without checking the server's certificate: anyone on the path can pose as the engine.",
+                          UnverifiedTls, stacklevel=2)  # fmt: skip
             context = ssl.create_default_context()
             context.check_hostname = False
             context.verify_mode = ssl.CERT_NONE
+        else:
+            raise BadParameter(
+                "TLS files without a CA certificate would not check the engine's certificate.",
+                "pass ca=PATH/ca.pem, or unverified=True to skip the check on purpose.",
+            )
         if self.cert is not None:
             context.load_cert_chain(str(self.cert), str(self.key) if self.key else None)
         return context

@@ -16,7 +16,7 @@ import docker.errors
 from docker.models.containers import Container
 
 from cookbook import config, engine, hostfiles, images, labels, waits
-from cookbook.errors import ContainerFailed
+from cookbook.errors import BadParameter, ContainerFailed
 
 PortSpec = Mapping[int | str, int | None | tuple[str, int | None] | list[Any]]
 
@@ -31,12 +31,19 @@ class ManagedContainer(Container):
         remove(self)
 
 
-def publish(ports: PortSpec | None, host_ip: str | None = None) -> dict[str, Any] | None:
+EVERY_INTERFACE = ("0.0.0.0", "::", "")
+
+
+def publish(ports: PortSpec | None, host_ip: str | None = None, *, every_interface: bool = False) -> dict[str, Any] | None:
     """Turn ``{container_port: host_port_or_None}`` into SDK bindings on ``host_ip``.
 
     A bare host port (or None for a random one) is bound to the engine's publish address
     (loopback for a local engine; see :func:`cookbook.engine.publish_ip`); a tuple
     ``(ip, port)`` is kept as the reader wrote it.
+
+    Raises:
+        BadParameter: A binding would listen on every interface of the engine's host, and
+            ``every_interface`` does not ask for that by name.
     """
     if ports is None:
         return None
@@ -45,6 +52,12 @@ def publish(ports: PortSpec | None, host_ip: str | None = None) -> dict[str, Any
     for inner, outer in ports.items():
         key = str(inner) if "/" in str(inner) else f"{inner}/tcp"
         bound[key] = outer if isinstance(outer, (tuple, list)) else (ip, outer)
+        address = str(bound[key][0]) if isinstance(bound[key], (tuple, list)) and bound[key] else ""
+        if address in EVERY_INTERFACE and not every_interface:
+            raise BadParameter(
+                f"port {key} would be published on every interface of the engine's host ({address or 'no address'}).",
+                "publish on 127.0.0.1 (the default), or pass every_interface=True if that is really meant.",
+            )
     return bound
 
 

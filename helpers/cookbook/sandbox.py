@@ -179,6 +179,7 @@ class Sandbox:
         state_dir: The sandbox's own folder (certificates), removed on close.
         volume: The volume holding its ``/var/lib/docker``.
         host: The reader's engine, which runs the sandbox and from which images are loaded.
+        own_network: The network made for this sandbox alone (None when it joined a given one).
     """
 
     name: str
@@ -191,6 +192,7 @@ class Sandbox:
     state_dir: Path
     volume: Volume
     host: docker.DockerClient = field(repr=False)
+    own_network: Network | None = None
 
     @property
     def endpoint(self) -> Endpoint:
@@ -236,9 +238,9 @@ class Sandbox:
         return copy_image(image, self.host, self.client)
 
     def close(self) -> None:
-        """Remove the sandbox: its container, its volume and its folder."""
+        """Remove the sandbox: its container, its volume, its network and its folder."""
         self.client.close()
-        _discard(self.container, self.volume, self.state_dir)
+        _discard(self.container, self.volume, self.state_dir, self.own_network)
 
     def __enter__(self) -> Sandbox:
         return self
@@ -247,12 +249,17 @@ class Sandbox:
         self.close()
 
 
-def _discard(container: Container | None, volume: Volume | None, folder: Path) -> None:
+def _discard(container: Container | None, volume: Volume | None, folder: Path, network: Network | None = None) -> None:
     if container is not None:
         containers.remove(container)
     if volume is not None:
         try:
             volume.remove(force=True)
+        except docker.errors.NotFound:
+            pass
+    if network is not None:
+        try:
+            network.remove()
         except docker.errors.NotFound:
             pass
     shutil.rmtree(folder, ignore_errors=True)
@@ -337,7 +344,8 @@ def engine(
         storage_driver: ``overlay2``, ``vfs``, ... (None: the daemon's choice).
         flags: Any other dockerd flags.
         name: The container's and the daemon's name (default: ``cookbook-sandbox-XXXXXX``).
-        network: A Docker network of ours to attach the sandbox to (default: ``bridge``).
+        network: A Docker network of ours to attach the sandbox to. Default: a network made for
+            this sandbox alone, so that no other container reaches its API (root on its engine).
         ports: More of the sandbox's ports to publish (where its own containers publish
             theirs), so that they are reachable from here on a remote engine too.
         authority: Sign the certificates with this CA (sandboxes that share one accept the
@@ -364,7 +372,11 @@ def engine(
     folder = _fresh_folder(host, name, recipe)
     container: Container | None = None
     volume: Volume | None = None
+    own: Network | None = None
     try:
+        if network is None:
+            own = host.networks.create(f"{name}-net", labels=labels.for_recipe(recipe))
+            network = own.name
         server_cert, client_cert = _certificates(folder, name, authority) if tlsverify else (None, None)
         volume = host.volumes.create(f"{name}-docker", labels=labels.for_recipe(recipe))
         mounts = {**CGROUP_MOUNT, volume.name: {"bind": "/var/lib/docker", "mode": "rw"}}
@@ -390,9 +402,9 @@ def engine(
         url = f"tcp://{ip}:{published}"
         sandbox_client = client_for(Endpoint(url, str(cert_path) if cert_path else None))
     except BaseException:
-        _discard(container, volume, folder)
+        _discard(container, volume, folder, own)
         raise
-    return Sandbox(name, url, sandbox_client, container, command, cert_path, server_cert, folder, volume, host)
+    return Sandbox(name, url, sandbox_client, container, command, cert_path, server_cert, folder, volume, host, own)
 
 
 @dataclass
@@ -585,13 +597,17 @@ def _sandbox_nodes(
 def _form_swarm(nodes: list[Node], timeout: float | None) -> None:
     """``docker swarm init`` on node 1, ``docker swarm join`` on the others; wait until all are ready."""
     manager = nodes[0].client
-    manager.swarm.init(advertise_addr=nodes[0].advertise, listen_addr=f"0.0.0.0:{SWARM_PORT}")
+    # A sandbox listens on its own private network; one of the reader's engines only on the address given.
+    listen = f"{nodes[0].advertise}:{SWARM_PORT}" if nodes[0].sandbox is None and nodes[0].advertise else None
+    manager.swarm.init(advertise_addr=nodes[0].advertise, listen_addr=listen or f"0.0.0.0:{SWARM_PORT}")
     manager.swarm.reload()
     token = manager.swarm.attrs["JoinTokens"]["Worker"]
     manager_address = manager.info()["Swarm"]["NodeAddr"]
     for node in nodes[1:]:
+        own = f"{node.advertise}:{SWARM_PORT}" if node.sandbox is None and node.advertise else f"0.0.0.0:{SWARM_PORT}"
         node.client.swarm.join(
-            remote_addrs=[f"{manager_address}:{SWARM_PORT}"], join_token=token, advertise_addr=node.advertise
+            remote_addrs=[f"{manager_address}:{SWARM_PORT}"], join_token=token, advertise_addr=node.advertise,
+            listen_addr=own,
         )
 
     def all_ready() -> bool:

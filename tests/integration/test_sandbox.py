@@ -13,13 +13,14 @@ from urllib.parse import urlparse
 import docker
 import pytest
 
-from cookbook import engine, labels, sandbox, tls
+from cookbook import containers, engine, labels, sandbox, tls
 from cookbook.errors import SandboxFailed
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("leaves_nothing")]
 
 IPV6_SUBNET = "2001:db8:1::/64"
 HOSTS = "it-hosts"
+RECIPE = "it-sandbox"
 
 
 def ping_over_tls(url: str, ca: Path, cert: Path | None = None, key: Path | None = None) -> bytes:
@@ -125,3 +126,21 @@ def test_cluster_of_the_readers_engines_from_the_environment(
         assert host.client.containers.list(all=True) == []
     assert hosts[0].client.images.list(name="cookbook/busybox") == []  # copied only where it ran
     assert hosts[2].client.images.list(name="cookbook/busybox")  # and the copy stays: it cost a transfer
+
+
+def test_a_container_on_the_default_bridge_cannot_reach_a_sandboxs_api(client: docker.DockerClient) -> None:
+    with sandbox.engine(recipe=RECIPE) as box:
+        address = box.address
+        assert box.own_network is not None and list(box.container.attrs["NetworkSettings"]["Networks"]) == [
+            box.own_network.name
+        ]
+        ask = f"printf 'GET /_ping HTTP/1.0\\r\\n\\r\\n' | nc -w 3 {address} {sandbox.PLAIN_PORT}"
+        probe = f"{ask} | grep -q OK && echo REACHED || echo REFUSED"  # busybox's wget crashes when refused
+        outsider = containers.run_to_exit("busybox", ["sh", "-c", probe], recipe=RECIPE, client=client)
+        assert outsider.output.strip().splitlines()[-1] == "REFUSED", outsider.output
+        insider = containers.run_to_exit("busybox", ["sh", "-c", probe], recipe=RECIPE, client=client,
+                                         network=box.own_network.name)  # fmt: skip
+        assert insider.output.strip().splitlines()[-1] == "REACHED", "the probe itself works"
+        assert box.client.ping(), "the API still answers where it is published (127.0.0.1)"
+        network = box.own_network.name
+    assert not client.networks.list(names=[network]), "the sandbox's network went with it"

@@ -172,3 +172,15 @@ def test_from_top_names_a_path_from_the_checkouts_top_folder() -> None:
     from cookbook import apilab, config
 
     assert apilab.from_top(config.project_root() / ".cookbook" / "scratch" / "x") == ".cookbook/scratch/x"
+
+
+def test_tls_without_a_ca_is_refused_unless_asked_for_and_then_warns() -> None:
+    import warnings
+
+    with pytest.raises(BadParameter, match="would not check the engine's certificate"):
+        api.TlsFiles().context()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        context = api.TlsFiles(unverified=True).context()
+    assert context.verify_mode.name == "CERT_NONE"
+    assert [w.category for w in caught] == [api.UnverifiedTls]

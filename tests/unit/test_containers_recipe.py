@@ -16,9 +16,21 @@ from tests.unit.fakes import FakeClient
 
 def test_publish_binds_loopback_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("COOKBOOK_PUBLISH_IP", raising=False)
-    bound = containers.publish({80: None, "53/udp": 5353, 443: ("0.0.0.0", 8443)})
-    assert bound == {"80/tcp": ("127.0.0.1", None), "53/udp": ("127.0.0.1", 5353), "443/tcp": ("0.0.0.0", 8443)}
+    bound = containers.publish({80: None, "53/udp": 5353, 443: ("127.0.0.2", 8443)})
+    assert bound == {"80/tcp": ("127.0.0.1", None), "53/udp": ("127.0.0.1", 5353), "443/tcp": ("127.0.0.2", 8443)}
     assert containers.publish(None) is None
+
+
+@pytest.mark.parametrize(
+    ("ports", "publish_ip"), [({443: ("0.0.0.0", 8443)}, ""), ({80: ("::", None)}, ""), ({80: None}, "0.0.0.0")]
+)
+def test_every_interface_is_refused_unless_asked_for_by_name(
+    ports: dict, publish_ip: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COOKBOOK_PUBLISH_IP", publish_ip)
+    with pytest.raises(BadParameter, match="every interface"):
+        containers.publish(ports)
+    assert containers.publish(ports, every_interface=True)
 
 
 def test_check_shows_reports_and_raises(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
