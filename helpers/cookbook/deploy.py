@@ -134,7 +134,7 @@ def deploy(target: Target, source: Path, version: str, client: docker.DockerClie
     except CookbookError as exc:
         containers.remove(new)
         raise DeployFailed(f"{name} did not become healthy: {exc}", "the old version keeps serving.") from None
-    print(f"deploy: {name} is healthy; switching the router (nginx -s reload)", flush=True)
+    print(f"deploy: {name} is healthy; pointing the router at it (new default.conf, nginx -s reload)", flush=True)
     router = client.containers.get(target.router)
     configure_router(router, name)
     before = worker_pids(router)
