@@ -240,6 +240,11 @@ def in_checkout(path: Path | str) -> str:
     return f"$PWD/{resolved.relative_to(root)}" if resolved.is_relative_to(root) else str(path)
 
 
+def in_pwd(text: str) -> str:
+    """``text`` with ``$PWD`` (or ``${PWD}``) as the checkout's top folder, where commands run."""
+    return _expand_pwd(text)
+
+
 def _expand_pwd(text: str, *, shell_quotes: bool = False) -> str:
     """``text`` with ``$PWD``/``${PWD}`` as the checkout's top folder; with ``shell_quotes``, not inside '...'."""
     root = str(config.project_root())

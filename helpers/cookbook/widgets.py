@@ -105,7 +105,8 @@ def fill(template: str, values: Mapping[str, Any]) -> list[str]:
     if empty:
         raise BadParameter(f"the field {empty[0].replace('_', ' ')!r} is empty.", "type a value into it.")
     try:
-        return [arg.format(**values) for arg in shlex.split(template, comments=True)]
+        # $PWD of the template itself (never of a value) is the checkout's top folder, as in a cell.
+        return [shell.in_pwd(arg).format(**values) for arg in shlex.split(template, comments=True)]
     except KeyError as exc:
         raise BadParameter(f"the command names a field {exc} the form does not have.") from None
 

@@ -273,3 +273,13 @@ def test_shell_style_braces_are_not_placeholders_and_tail_is_an_option() -> None
     )
     options = magics.docker_options("--lines 3 --tail 0 --out seen")
     assert (options.lines, options.tail, options.out) == (3, 0, "seen")
+
+
+def test_a_form_fills_values_into_single_arguments_and_only_its_own_pwd() -> None:
+    from cookbook import widgets
+
+    root = str(config.project_root())
+    argv = widgets.fill("docker run -v $PWD/data:/d cookbook/busybox echo {message}", {"message": "$PWD; rm -rf / #"})
+    assert argv == ["docker", "run", "-v", f"{root}/data:/d", "cookbook/busybox", "echo", "$PWD; rm -rf / #"]
+    with pytest.raises(BadParameter, match="is empty"):
+        widgets.fill("docker run cookbook/busybox echo {message}", {"message": "  "})
