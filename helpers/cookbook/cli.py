@@ -11,7 +11,7 @@ import argparse
 import shutil
 import sys
 from pathlib import Path
-from typing import Sequence
+from typing import NoReturn, Sequence
 
 from cookbook import config, engine, hostfiles, images, labels, runner, shell
 from cookbook.errors import BadParameter, CookbookError
@@ -105,7 +105,7 @@ def _bench(args: argparse.Namespace) -> int:
     names = list(bench.BENCHMARKS) if args.benchmark == "all" else [args.benchmark]
     params = bench.Params.defaults(args.quick)
     out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    runner.writable(out)
     reference = bench.reference()
     for name in names:
         print(f"bench {name}: {'quick' if args.quick else 'full'} run ...", file=sys.stderr, flush=True)
@@ -125,10 +125,17 @@ def _lab(args: argparse.Namespace) -> int:
     return lab.serve(args.port, Path(args.notebooks) if args.notebooks else None)
 
 
+class _OneLineParser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line (and exit 2), like the cookbook's other errors."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"BadParameter: {self.prog}: {message}. Fix: see `{self.prog} --help`.\n")
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser of the ``cookbook`` command."""
-    top = argparse.ArgumentParser(prog="cookbook", description="The executable Docker cookbook.")
-    sub = top.add_subparsers(dest="command", required=True)
+    top = _OneLineParser(prog="cookbook", description="The executable Docker cookbook.")
+    sub = top.add_subparsers(dest="command", required=True, parser_class=_OneLineParser)
     sub.add_parser("doctor", help="check the engine, images and disk").set_defaults(func=_doctor)
 
     image = sub.add_parser("images", help="list or build the image catalogue")

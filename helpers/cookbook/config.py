@@ -5,6 +5,7 @@ Nothing here does I/O at import time: call :func:`settings` to read the current 
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,6 +70,21 @@ def _number(name: str, default: float) -> float:
     return value
 
 
+def _address(name: str) -> str:
+    """An IP address from the variable ``name`` ("" when unset).
+
+    Raises:
+        BadParameter: The value is not an IP address.
+    """
+    raw = os.environ.get(name, "").strip()
+    if raw:
+        try:
+            ipaddress.ip_address(raw)
+        except ValueError:
+            raise BadParameter(f"{name}={raw!r} is not an IP address.", f"set {name} to an address such as 192.0.2.10.") from None
+    return raw
+
+
 def project_root() -> Path:
     """Return the checkout's top folder (the one holding ``data/`` and ``notebooks/``)."""
     here = Path(__file__).resolve()
@@ -100,7 +116,7 @@ def settings() -> Settings:
         build_timeout=_number("COOKBOOK_BUILD_TIMEOUT", 1800.0),
         command_timeout=_number("COOKBOOK_COMMAND_TIMEOUT", 900.0),
         state_dir=state,
-        publish_ip=os.environ.get("COOKBOOK_PUBLISH_IP", "").strip(),
+        publish_ip=_address("COOKBOOK_PUBLISH_IP"),
         published_host=os.environ.get("COOKBOOK_PUBLISHED_HOST", "").strip(),
         report=Path(report) if report else None,
         notebook=os.environ.get("COOKBOOK_NOTEBOOK", ""),

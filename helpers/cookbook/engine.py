@@ -64,10 +64,33 @@ def _context_endpoint() -> Endpoint | None:
     return Endpoint(host, cert_path, bool(tls and tls.verify))
 
 
+SCHEMES = ("unix", "tcp", "http", "https", "ssh")
+
+
+def check_url(url: str, where: str) -> None:
+    """Refuse an engine address the SDK cannot use, in one line.
+
+    Raises:
+        BadParameter: Not ``unix:///path`` or ``tcp://host:port`` (or ``ssh://``, ``http(s)://``).
+    """
+    parsed = urlparse(url)
+    fine = parsed.scheme in SCHEMES and (parsed.path if parsed.scheme == "unix" else parsed.hostname)
+    try:
+        fine = fine and (parsed.scheme in ("unix", "ssh") or parsed.port is not None)
+    except ValueError:  # a port that is not a number
+        fine = False
+    if not fine:
+        raise BadParameter(
+            f"{where}={url!r} is not an engine address.",
+            "use unix:///var/run/docker.sock, or tcp://HOST:PORT (2376 with TLS).",
+        )
+
+
 def endpoint() -> Endpoint:
     """Return where the engine should be, from the environment (no I/O to the engine)."""
     host = os.environ.get("DOCKER_HOST", "").strip()
     if host:
+        check_url(host, "DOCKER_HOST")
         tls_verify = os.environ.get("DOCKER_TLS_VERIFY", "").strip() not in ("", "0")
         cert_path = os.environ.get("DOCKER_CERT_PATH", "").strip() or None
         if tls_verify and not cert_path:

@@ -170,6 +170,21 @@ def write_summary(report: Path, summary: Path) -> list[dict[str, Any]]:
     return rows
 
 
+def writable(folder: Path) -> None:
+    """Make sure ``folder`` exists (or can be made) and can be written, before anything runs.
+
+    Raises:
+        BadParameter: It cannot be made, or written to.
+    """
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / ".cookbook-write-test"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as exc:
+        raise BadParameter(f"cannot write to {folder} ({exc.strerror or exc}).", "pass --out a folder you can write to.") from None
+
+
 def run(names: Iterable[str], *, parameters: dict[str, Any], quick: bool, out: Path) -> list[Outcome]:
     """Execute the named chapters (all when ``names`` is empty) into ``out``.
 
@@ -182,7 +197,7 @@ def run(names: Iterable[str], *, parameters: dict[str, Any], quick: bool, out: P
         raise CookbookError("there are no notebooks to run.", f"run from a checkout that has {notebooks_dir()}.")
     for path in paths:
         check_parameters(path, parameters)
-    out.mkdir(parents=True, exist_ok=True)
+    writable(out)
     report = out / "checks.jsonl"
     report.unlink(missing_ok=True)
     outcomes = []
