@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 import docker
 
-from cookbook import config, engine, labels, magics
+from cookbook import config, engine, labels, magics, reaper
+from cookbook.errors import CookbookError
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ class Session:
 
 
 def start() -> Session:
-    """Connect to the engine, remove what crashed sessions left, arm the exit sweep.
+    """Connect to the engine, remove what crashed sessions left, arm the exit sweep and the reaper.
 
     In a notebook it also makes the ``%%on_this_host`` cell magic available (:mod:`cookbook.magics`).
 
@@ -50,8 +51,19 @@ def start() -> Session:
     client = engine.connect(point)
     swept = labels.sweep(client, stale_only=True)
     labels.install_exit_sweep()
+    _hold_reaper(point)
     magics.register(_shell())
     return Session(client, point, engine.versions(client), swept, config.settings().quick)
+
+
+def _hold_reaper(point: engine.Endpoint) -> None:
+    """Register with the reaper once per process, so that even a SIGKILL leaves nothing behind."""
+    if reaper.registered():
+        return
+    try:
+        reaper.register(point=point)
+    except CookbookError as exc:  # the exit sweep and the next start's sweep still clean up
+        print(f"{exc.line()} (what this kernel makes is removed at its exit, or at the next start after a crash)")
 
 
 def _shell() -> object | None:
