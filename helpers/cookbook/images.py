@@ -293,12 +293,16 @@ def _docker_build(client: docker.DockerClient, item: Entry, reference: str, base
             bar.close()
 
 
-def host_mirror() -> str:
-    """The Debian mirror this host's apt uses ("" when none is found)."""
+def host_mirror(apt: Path = Path("/etc/apt")) -> str:
+    """The Debian mirror this host's apt uses ("" when none is found).
+
+    Args:
+        apt: apt's configuration folder (``sources.list`` and ``sources.list.d/``, one-line or deb822).
+    """
     setting = config.settings().debian_mirror
     if setting:
         return setting
-    candidates = [Path("/etc/apt/sources.list"), *sorted(Path("/etc/apt/sources.list.d").glob("*"))]
+    candidates = [apt / "sources.list", *sorted((apt / "sources.list.d").glob("*"))]
     for path in candidates:
         try:
             text = path.read_text()

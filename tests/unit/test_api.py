@@ -43,16 +43,29 @@ def test_bad_calls_give_one_line_and_send_nothing(method: str, path: str, body: 
     assert "\n" not in line and "Fix:" in line
 
 
-def test_explorer_form_prints_one_line_for_bad_input(capsys: pytest.CaptureFixture[str]) -> None:
-    form = api.explorer(api.EngineAPI(NOWHERE))
+@pytest.mark.parametrize(
+    ("method", "path", "body", "words"),
+    [
+        ("GET", "/containers/json", "{not json", "a GET request takes no body"),
+        ("POST", "/containers/create", "{not json", "the body is not valid JSON"),
+        ("PATCH", "/containers/json", "", "method 'PATCH' is not one the Engine API uses"),
+        ("GET", "containers/json", "", "does not start with a single '/'"),
+        ("GET", "/containers/../json", "", "has characters a URL path cannot hold"),
+    ],
+)
+def test_explorer_form_prints_one_line_for_bad_input_and_sends_nothing(
+    method: str, path: str, body: str, words: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine_api = api.EngineAPI(NOWHERE)
+    sent: list[object] = []
+    monkeypatch.setattr(engine_api, "explore", lambda *args, **kwargs: sent.append(args))
+    form = api.explorer(engine_api)
     assert all(field.style.description_width == "initial" for field in form.inputs.values())  # labels whole
-    form.inputs["method"].value = "GET"
-    form.inputs["path"].value = "/containers/json"
-    form.inputs["body"].value = "{not json"
+    form.inputs["method"].value, form.inputs["path"].value, form.inputs["body"].value = method, path, body
     assert form.submit() is None
-    form.inputs["body"].value = ""
-    form.inputs["method"].value = "PATCH"
-    assert form.submit() is None
+    printed = [line for line in capsys.readouterr().out.replace("\x1b[2K", "").splitlines() if line.strip()]
+    assert len(printed) == 1 and words in printed[0] and "Fix:" in printed[0], printed
+    assert sent == [], "a bad request was sent"
 
 
 def test_a_good_call_reaches_the_transport() -> None:

@@ -21,10 +21,27 @@ def test_docker_host_with_tls(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -
     assert point.published_host == "10.1.2.3"
 
 
-def test_local_socket_publishes_on_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("DOCKER_HOST", raising=False)
-    monkeypatch.setenv("DOCKER_CONFIG", "/nonexistent")
-    assert engine.Endpoint(engine.LOCAL_SOCKET).published_host == "127.0.0.1"
+def test_without_variables_or_context_it_is_the_local_socket_on_loopback(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    for name in ("DOCKER_HOST", "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH", "DOCKER_CONTEXT"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path))  # no contexts there
+    point = engine.endpoint()
+    assert point == engine.Endpoint(engine.LOCAL_SOCKET) and point.published_host == "127.0.0.1"
+
+
+def test_tls_verify_without_a_cert_path_looks_in_home_and_a_cert_path_alone_does_not_verify(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("DOCKER_HOST", "tcp://10.1.2.3:2376")
+    monkeypatch.setenv("DOCKER_TLS_VERIFY", "1")
+    monkeypatch.delenv("DOCKER_CERT_PATH", raising=False)
+    assert engine.endpoint() == engine.Endpoint("tcp://10.1.2.3:2376", str(tmp_path / ".docker"), True)
+    monkeypatch.setenv("DOCKER_TLS_VERIFY", "")
+    monkeypatch.setenv("DOCKER_CERT_PATH", str(tmp_path / "certs"))
+    assert engine.endpoint() == engine.Endpoint("tcp://10.1.2.3:2376", str(tmp_path / "certs"), False)
 
 
 def test_missing_certificates_are_named(tmp_path: Path) -> None:

@@ -52,9 +52,18 @@ def test_bad_policy_is_refused() -> None:
         images.ensure("busybox", policy="whenever", client=object())  # type: ignore[arg-type]
 
 
-def test_host_mirror_reads_deb822(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_host_mirror_reads_deb822_one_line_sources_and_the_setting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("COOKBOOK_DEBIAN_MIRROR", raising=False)
+    (tmp_path / "sources.list.d").mkdir()
+    assert images.host_mirror(tmp_path) == ""
+    (tmp_path / "sources.list.d" / "debian.sources").write_text(
+        "Types: deb\nURIs: http://deb.example/debian\nSuites: bookworm bookworm-updates\nComponents: main\n"
+    )
+    assert images.host_mirror(tmp_path) == "http://deb.example/debian"
+    (tmp_path / "sources.list").write_text("# old\ndeb [arch=amd64] http://one.example/debian bookworm main\n")
+    assert images.host_mirror(tmp_path) == "http://one.example/debian", "sources.list comes first"
     monkeypatch.setenv("COOKBOOK_DEBIAN_MIRROR", "http://mirror.example/debian")
-    assert images.host_mirror() == "http://mirror.example/debian"
+    assert images.host_mirror(tmp_path) == "http://mirror.example/debian"
 
 
 def test_the_imported_image_id_is_read_from_the_engines_answer() -> None:
