@@ -9,6 +9,7 @@ Deploy recipes use it to show that a switch to a new version drops no request::
 
 from __future__ import annotations
 
+import http.client
 import re
 import threading
 import time
@@ -51,7 +52,7 @@ class Poller:
             self.versions[found.group(1) if found else "?"] += 1
         except urllib.error.HTTPError as exc:
             self.failures.append((time.monotonic() - started, f"HTTP {exc.code}"))
-        except OSError as exc:
+        except (OSError, http.client.HTTPException) as exc:  # IncompleteRead, BadStatusLine: failed requests too
             self.failures.append((time.monotonic() - started, type(exc).__name__))
         self.requests += 1
 

@@ -258,3 +258,15 @@ def test_poller_counts_failures_against_a_closed_port() -> None:
     client = poll.Poller("http://127.0.0.1:9/", timeout=1)
     client._once(0.0)
     assert client.requests == 1 and client.failed == 1 and not client.versions
+
+
+def test_poller_counts_a_broken_answer_as_a_failed_request(monkeypatch: pytest.MonkeyPatch) -> None:
+    import http.client
+
+    def broken(url: str, timeout: float) -> None:
+        raise http.client.IncompleteRead(b"partial")
+
+    monkeypatch.setattr(poll.urllib.request, "urlopen", broken)
+    client = poll.Poller("http://127.0.0.1:9/", timeout=1)
+    client._once(0.0)
+    assert client.requests == 1 and client.failed == 1 and client.failures[0][1] == "IncompleteRead"
