@@ -159,9 +159,13 @@ def _load(reference: str, source: docker.DockerClient, target: docker.DockerClie
         source.images.get(reference)
     except docker.errors.ImageNotFound:
         raise CookbookError(f"image {reference!r} is not on the source engine.", "build it there first.") from None
-    for message in target.api.load_image(source.api.get_image(reference)):
-        if "error" in message:
-            raise CookbookError(f"loading {reference!r} failed: {message['error']}")
+    try:
+        for message in target.api.load_image(source.api.get_image(reference)):
+            if "error" in message:
+                raise CookbookError(f"loading {reference!r} failed: {message['error']}")
+    except docker.errors.APIError as exc:
+        said = " ".join(str(exc.explanation or exc).split())
+        raise CookbookError(f"loading {reference!r} failed: {said}", "free space on that engine, or use a smaller image.") from None
 
 
 @dataclass
@@ -225,6 +229,36 @@ class Sandbox:
     def logs(self, tail: int = 50) -> str:
         """The daemon's last ``tail`` log lines."""
         return self.container.logs(tail=tail).decode(errors="replace")
+
+    def failure(self) -> SandboxFailed | None:
+        """Why the sandbox's daemon is not running any more (with the tail of its log), or None while it runs."""
+        try:
+            self.container.reload()
+        except docker.errors.NotFound:
+            return SandboxFailed(f"the sandbox {self.name} is gone (its container was removed).")
+        state = self.container.attrs["State"]
+        if state.get("Running"):
+            return None
+        return SandboxFailed(
+            f"the sandbox daemon {self.name} stopped (exit code {state.get('ExitCode')}). Its last log lines:",
+            self.logs(15).strip(),
+            "start a new sandbox: run the recipe's first cell again.",
+        )
+
+    def restart(self, timeout: float | None = None) -> None:
+        """Restart the sandbox's daemon (its containers stop, its images and volumes stay); wait until it answers.
+
+        Its API may come back on another host port: :attr:`url` and :attr:`client` follow it.
+        """
+        self.client.close()
+        self.container.restart(timeout=10)
+        try:
+            waits.wait_for(self.container, DaemonAnswers(self.api_port, self.cert_path), timeout)
+        except WaitTimeout:
+            raise _did_not_start(self.container, self.flags) from None
+        ip, published = waits.host_port(self.container, self.api_port)
+        self.url = f"tcp://{ip}:{published}"
+        self.client = client_for(self.endpoint)
 
     def load(self, image: str) -> str:
         """Copy an image from the reader's engine into the sandbox (it has no registry either).
@@ -329,6 +363,7 @@ def engine(
     network: str | None = None,
     ports: Sequence[int] = (),
     authority: tls.Authority | None = None,
+    root_size: str | None = None,
     recipe: str = "sandbox",
     timeout: float | None = None,
     client: docker.DockerClient | None = None,
@@ -350,6 +385,8 @@ def engine(
             theirs), so that they are reachable from here on a remote engine too.
         authority: Sign the certificates with this CA (sandboxes that share one accept the
             same client certificate); default: a new CA of the sandbox's own.
+        root_size: Give the daemon's ``/var/lib/docker`` a file system of this size (``64m``, in
+            memory) instead of a plain volume: a small one shows what a full disk does.
         recipe: The recipe the sandbox belongs to (its label).
         timeout: Seconds the daemon may take to answer (default: ``COOKBOOK_WAIT_TIMEOUT``).
         client: The engine to run the sandbox on (default: the reader's).
@@ -378,7 +415,8 @@ def engine(
             own = host.networks.create(f"{name}-net", labels=labels.for_recipe(recipe))
             network = own.name
         server_cert, client_cert = _certificates(folder, name, authority) if tlsverify else (None, None)
-        volume = host.volumes.create(f"{name}-docker", labels=labels.for_recipe(recipe))
+        sized = {"driver_opts": {"type": "tmpfs", "device": "tmpfs", "o": f"size={root_size}"}} if root_size else {}
+        volume = host.volumes.create(f"{name}-docker", labels=labels.for_recipe(recipe), **sized)
         mounts = {**CGROUP_MOUNT, volume.name: {"bind": "/var/lib/docker", "mode": "rw"}}
         if server_cert:
             mounts.update(_cert_mounts(server_cert))

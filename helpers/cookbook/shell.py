@@ -485,6 +485,9 @@ def docker(
     else:
         result = _run(line.shown, parsed.argv, env, target, show, lines, limit)
     if not result.ok:
+        died = getattr(on, "failure", lambda: None)()  # a sandbox whose daemon died says so, with its log
+        if died is not None:
+            raise died
         if check:
             raise CommandFailed(result.line, result.exit_code, result.stderr)
         return result

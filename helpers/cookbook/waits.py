@@ -100,8 +100,9 @@ def _container_running(container: Container) -> None:
     if container.status in ("exited", "dead"):
         code = container.attrs["State"].get("ExitCode")
         tail = container.logs(tail=15).decode(errors="replace").strip()
+        logs = f" Last log lines:\n{tail}" if tail else " It logged nothing."
         raise WaitTimeout(
-            f"container {container.name} exited (code {code}) before it was ready. Last log lines:\n{tail}",
+            f"container {container.name} exited (code {code}) before it was ready.{logs}",
             "fix the command or image shown in the logs.",
         )
 

@@ -17,4 +17,6 @@ esac
 if [ ! -w /proc/sys/net/ipv4/ip_forward ]; then
     mount -o remount,bind,rw /proc/sys
 fi
+# After a restart (`docker restart`, the daemon killed) the old daemons' pid files are still here.
+rm -f /var/run/docker.pid /var/run/docker/containerd/containerd.pid
 exec dockerd "$@"
