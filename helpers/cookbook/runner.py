@@ -11,6 +11,7 @@ import ast
 import csv
 import json
 import os
+import re
 import sys
 import time
 from dataclasses import dataclass
@@ -71,11 +72,73 @@ def parse_parameters(pairs: Iterable[str]) -> dict[str, Any]:
     return parsed
 
 
+_SCHEMA = re.compile(
+    r"^(?P<kind>int|float|str|bool|list)(?: (?P<low>-?[\d.]+)\.\.(?P<high>-?[\d.]+))?(?P<none> or None)?:"
+)
+_KINDS: dict[str, type] = {"int": int, "float": float, "str": str, "bool": bool, "list": list}
+
+
+@dataclass(frozen=True)
+class Declared:
+    """What a notebook's ``parameters`` cell declares about one parameter.
+
+    The comment after it may start with its type and range: ``# int 1..20 or None: pings``.
+    Without one, the type is the default's (and None allows anything).
+
+    Attributes:
+        name: The parameter.
+        kind: Its type (None: not known).
+        low: The smallest value allowed, if any.
+        high: The largest value allowed, if any.
+        none: Whether None is allowed.
+    """
+
+    name: str
+    kind: type | None
+    low: float | None = None
+    high: float | None = None
+    none: bool = False
+
+    @classmethod
+    def read(cls, name: str, spec: dict[str, str]) -> "Declared":
+        """From papermill's view of the parameter (its default and its comment)."""
+        found = _SCHEMA.match(spec.get("help", "").strip())
+        default = spec.get("default", "")
+        if found:
+            low, high = found.group("low"), found.group("high")
+            return cls(name, _KINDS[found.group("kind")], float(low) if low else None, float(high) if high else None,
+                       bool(found.group("none")) or default == "None")  # fmt: skip
+        try:
+            value = ast.literal_eval(default)
+        except (ValueError, SyntaxError):
+            return cls(name, None, none=True)
+        return cls(name, None if value is None else type(value), none=value is None)
+
+    def check(self, value: Any, notebook: str) -> None:
+        """Refuse a value of the wrong type or out of range, in one line.
+
+        Raises:
+            BadParameter: It does not fit.
+        """
+        if value is None and self.none:
+            return
+        fits = self.kind is None or isinstance(value, self.kind) or (self.kind is float and isinstance(value, int))
+        if self.kind is int and isinstance(value, bool):
+            fits = False
+        span = f" in {self.low:g}..{self.high:g}" if self.low is not None and self.high is not None else ""
+        wanted = f"a {self.kind.__name__ if self.kind else 'value'}{span}{' or None' if self.none else ''}"
+        if not fits:
+            raise BadParameter(f"{notebook}: parameter {self.name}={value!r} should be {wanted}.", f"give {self.name} {wanted}.")
+        if span and not self.low <= value <= self.high:  # type: ignore[operator]
+            raise BadParameter(f"{notebook}: parameter {self.name}={value!r} is out of range.", f"give {self.name} {wanted}.")
+
+
 def check_parameters(path: Path, parameters: dict[str, Any]) -> None:
-    """Make sure each parameter exists in the notebook's ``parameters`` cell, with a fitting type.
+    """Make sure each parameter exists in the notebook's ``parameters`` cell, with a fitting type and range.
 
     Raises:
-        BadParameter: Unknown name (the message lists the known ones) or a value of the wrong type.
+        BadParameter: Unknown name (the message lists the known ones), or a value of the wrong type
+            or out of its declared range.
     """
     import papermill
 
@@ -85,18 +148,7 @@ def check_parameters(path: Path, parameters: dict[str, Any]) -> None:
             raise BadParameter(
                 f"{path.stem} has no parameter {name!r}.", f"use one of: {', '.join(sorted(declared)) or 'none'}."
             )
-        default = declared[name].get("default", "")
-        try:
-            kind = type(ast.literal_eval(default))
-        except (ValueError, SyntaxError):
-            continue
-        if kind is float and isinstance(value, int):
-            continue
-        if kind is not type(value) and default != "None":
-            raise BadParameter(
-                f"parameter {name}={value!r} should be a {kind.__name__} (default {default}).",
-                f"give {name} a {kind.__name__} value.",
-            )
+        Declared.read(name, declared[name]).check(value, path.stem)
 
 
 @dataclass(frozen=True)

@@ -85,3 +85,24 @@ def test_doctor_names_the_missing_docker_cli_and_its_package(
     assert "docker CLI     : not installed" in out
     assert "problem: the docker CLI is missing: apt-get install docker.io" in out
     assert "Traceback" not in out
+
+
+@pytest.mark.parametrize(
+    ("spec", "good", "bad", "words"),
+    [
+        ({"default": "None", "help": "int 1..50 or None: pairs"}, [None, 1, 50], [0, 51, 2.5, "5", True], "pairs"),
+        ({"default": "2.0", "help": "float 0.5..60: seconds"}, [0.5, 2, 60.0], [0.1, 61, None, "2"], "seconds"),
+        ({"default": "3", "help": "pings"}, [1, 99], ["3", 1.5, None], "pings"),
+        ({"default": '"x"', "help": ""}, ["y", ""], [1, None, ["x"]], "name"),
+        ({"default": "None", "help": "anything"}, [1, "a", None], [], "free"),
+    ],
+)
+def test_declared_types_and_ranges_are_checked_before_a_kernel_starts(
+    spec: dict[str, str], good: list[object], bad: list[object], words: str
+) -> None:
+    declared = runner.Declared.read(words, spec)
+    for value in good:
+        declared.check(value, "nb")
+    for value in bad:
+        with pytest.raises(BadParameter, match=f"nb: parameter {words}=.*(should be|out of range)"):
+            declared.check(value, "nb")
