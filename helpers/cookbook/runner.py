@@ -126,7 +126,8 @@ class Declared:
         if self.kind is int and isinstance(value, bool):
             fits = False
         span = f" in {self.low:g}..{self.high:g}" if self.low is not None and self.high is not None else ""
-        wanted = f"a {self.kind.__name__ if self.kind else 'value'}{span}{' or None' if self.none else ''}"
+        kind = self.kind.__name__ if self.kind else "value"
+        wanted = f"{'an' if kind[0] in 'aeiou' else 'a'} {kind}{span}{' or None' if self.none else ''}"
         if not fits:
             raise BadParameter(f"{notebook}: parameter {self.name}={value!r} should be {wanted}.", f"give {self.name} {wanted}.")
         if span and not self.low <= value <= self.high:  # type: ignore[operator]
