@@ -62,7 +62,7 @@ def test_busy_port_is_one_clear_error_and_nothing_is_left(client: docker.DockerC
     assert not client.containers.list(all=True, filters={"label": f"{labels.RECIPE}=it-busy"})
 
 
-def test_clean_spares_decoys_and_removes_ours(client: docker.DockerClient, tmp_path: object) -> None:
+def test_clean_removes_dead_sessions_spares_live_ones_and_decoys(client: docker.DockerClient, tmp_path: object) -> None:
     tag = uuid.uuid4().hex[:6]
     busybox = images.ensure("busybox")
     decoys = [
@@ -70,29 +70,32 @@ def test_clean_spares_decoys_and_removes_ours(client: docker.DockerClient, tmp_p
         client.networks.create(f"decoy-{tag}"),
         client.volumes.create(f"decoy-{tag}"),
     ]
+    dead = {**labels.for_recipe("it-clean"), labels.SESSION: "99999999-deadbeef", labels.PID: "99999999"}
+    alive = client.containers.create(busybox, "sleep 60", labels=labels.for_recipe("it-clean-alive"))
     try:
-        mine = labels.for_recipe("it-clean")
-        client.containers.create(busybox, "sleep 60", labels=mine)
-        client.networks.create(f"ours-{tag}", labels=mine)
-        client.volumes.create(f"ours-{tag}", labels=mine)
+        client.containers.create(busybox, "sleep 60", labels=dead)
+        client.networks.create(f"dead-{tag}", labels=dead)
+        client.volumes.create(f"dead-{tag}", labels=dead)
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
         done = subprocess.run([sys.executable, "-m", "cookbook.cli", "clean"], capture_output=True, text=True, env=env)
         assert done.returncode == 0, done.stderr
-        assert "removed" in done.stdout
-        for decoy in decoys:
-            decoy.reload()  # raises NotFound if clean removed it
-        assert not client.containers.list(all=True, filters={"label": f"{labels.RECIPE}=it-clean"})
-        assert not client.networks.list(names=[f"ours-{tag}"])
+        assert "removed" in done.stdout and "container" in done.stdout
+        assert f"left alone: session {labels.session_id()}" in done.stdout, "a live session is named, not touched"
+        for kept in (*decoys, alive):
+            kept.reload()  # raises NotFound if clean removed it
+        assert not client.containers.list(all=True, filters={"label": f"{labels.SESSION}=99999999-deadbeef"})
+        assert not client.networks.list(names=[f"dead-{tag}"])
     finally:
+        alive.remove(force=True)
         for decoy in decoys:
             try:
                 decoy.remove(force=True) if decoy is decoys[0] else decoy.remove()
             except docker.errors.NotFound:
                 pass
 
-
 def test_crashed_session_is_swept_at_next_start(client: docker.DockerClient) -> None:
-    code = "import cookbook as cb, os; cb.start(); c = cb.run('busybox', 'sleep 300', recipe='it-crash'); print(c.id, flush=True); os._exit(9)"
+    # No cb.start() here: without the reaper (tested in test_reaper.py) the next start's sweep is what cleans up.
+    code = "import cookbook as cb, os; c = cb.run('busybox', 'sleep 300', recipe='it-crash'); print(c.id, flush=True); os._exit(9)"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     crashed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert crashed.returncode == 9, crashed.stderr
