@@ -138,7 +138,7 @@ def config(settings_file: str | Path) -> dict[str, Any]:
                 name="on-push", change_filter=util.ChangeFilter(branch="main"), treeStableTimer=None, builderNames=[PIPELINE]
             ),
             schedulers.Triggerable(name=MATRIX, builderNames=list(matrix)),
-            schedulers.ForceScheduler(name="build-now", builderNames=[PIPELINE]),
+            # No ForceScheduler: the web UI has no login, so nobody can start a build from it.
         ],
         "builders": builders,
         "www": {

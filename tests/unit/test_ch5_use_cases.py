@@ -159,6 +159,7 @@ def test_the_master_configuration_has_the_pipeline(tmp_path: Path) -> None:
     assert [step.kwargs["name"] for step in config["builders"][0].factory.steps] == ["checkout", "test matrix", "deploy"]
     assert config["buildbotNetUsageData"] is None
     assert config["www"]["port"] == "tcp:8010:interface=127.0.0.1"
+    assert [type(s).__name__ for s in config["schedulers"]] == ["SingleBranchScheduler", "Triggerable"], "no forced build"
     assert config["protocols"]["pb"]["port"] == "tcp:9999:interface=172.30.0.1"
     assert deploy.Target.load(path) == target
 
@@ -270,3 +271,4 @@ def test_poller_counts_a_broken_answer_as_a_failed_request(monkeypatch: pytest.M
     client = poll.Poller("http://127.0.0.1:9/", timeout=1)
     client._once(0.0)
     assert client.requests == 1 and client.failed == 1 and client.failures[0][1] == "IncompleteRead"
+
