@@ -5,12 +5,16 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 QUICK  ?=
 
-.PHONY: setup host venv engine images run test lab notebooks clean
+.PHONY: setup host browser venv engine images run test lab notebooks clean
 
 setup: host venv engine images
 
-# Host tools: debootstrap (the base image), python3-venv, chromium (the browser test).
+# Host tools: debootstrap (the base image) and python3-venv.
 host:
+	./scripts/host-packages.sh
+
+# Debian's chromium, for the browser test only (make run and make lab do not need it).
+browser:
 	./scripts/host-packages.sh chromium
 
 $(BIN)/.installed: pyproject.toml | host
@@ -32,7 +36,7 @@ images: venv engine
 run: setup
 	$(BIN)/cookbook run --all $(if $(QUICK),--quick,)
 
-test: setup
+test: setup browser
 	$(BIN)/python -m pytest --nbval --nbval-sanitize-with tests/sanitize.cfg tests notebooks
 
 lab: setup

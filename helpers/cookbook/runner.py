@@ -162,6 +162,22 @@ class Outcome:
     error: str = ""
 
 
+def _local_kernel_manager() -> type:
+    """A kernel manager whose kernel talks to us over unix sockets (IPC) instead of TCP on loopback.
+
+    The kernel runs on this machine, so TCP is of no use, and ipykernel warns about it being
+    unencrypted at every start.
+    """
+    from jupyter_client.manager import AsyncKernelManager
+
+    class LocalKernelManager(AsyncKernelManager):
+        def __init__(self, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            self.transport = "ipc"
+
+    return LocalKernelManager
+
+
 def execute(path: Path, out: Path, parameters: dict[str, Any], quick: bool, report: Path) -> Outcome:
     """Run one notebook with papermill, then render it to HTML next to the executed copy."""
     import papermill
@@ -181,6 +197,7 @@ def execute(path: Path, out: Path, parameters: dict[str, Any], quick: bool, repo
             cwd=str(path.parent),
             progress_bar=sys.stderr.isatty(),
             kernel_name="python3",
+            kernel_manager_class=_local_kernel_manager(),
         )
     except papermill.PapermillExecutionError as exc:
         error = f"cell {exc.exec_count}: {exc.ename}: {exc.evalue}".splitlines()[0]
