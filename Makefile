@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 QUICK  ?=
 
-.PHONY: setup host browser venv engine images run test lab notebooks clean
+.PHONY: setup host browser venv engine images run test lab notebooks clean lock test-fast
 
 setup: host venv engine images
 
@@ -17,12 +17,21 @@ host:
 browser:
 	./scripts/host-packages.sh chromium
 
-$(BIN)/.installed: pyproject.toml | host
+# The exact versions of requirements.lock (pyproject.toml keeps the ranges; `make lock` refreshes it).
+$(BIN)/.installed: pyproject.toml requirements.lock | host
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q -r requirements.lock
+	$(BIN)/pip install -q --no-deps -e .
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
 	touch $@
+
+# Re-resolve every package from pyproject.toml's ranges (uv, from PyPI), and the conda environment.
+lock: venv
+	$(BIN)/pip install -q uv
+	$(BIN)/uv pip compile pyproject.toml --extra test --python-version 3.11 --quiet \
+		--custom-compile-command "make lock" -o requirements.lock
+	$(BIN)/python scripts/environment.py
 
 venv: $(BIN)/.installed
 
@@ -38,6 +47,10 @@ run: setup
 
 test: setup browser
 	$(BIN)/python -m pytest --nbval --nbval-sanitize-with tests/sanitize.cfg tests notebooks
+
+# The inner loop: unit and integration tests, no notebook, no browser.
+test-fast: setup
+	$(BIN)/python -m pytest -q tests/unit tests/integration
 
 lab: setup
 	$(BIN)/cookbook lab
