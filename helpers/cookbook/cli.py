@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import NoReturn, Sequence
 
-from cookbook import config, engine, hostfiles, images, labels, runner, shell
+from cookbook import config, engine, hostfiles, images, labels, packages, runner, shell
 from cookbook.errors import BadParameter, CookbookError
 
 MIN_FREE_GIB = 5.0
@@ -56,8 +56,16 @@ def _doctor(args: argparse.Namespace) -> int:
 
 def _images(args: argparse.Namespace) -> int:
     if args.action == "list":
+        for name in args.names:
+            images.entry(name)  # an unknown name is one line before anything is listed
+        client = engine.connect() if args.versions else None
         for row in images.status():
+            if args.names and row["name"] not in args.names:
+                continue
             print(f"{row['name']:<14} {row['built']:<4} {row['upstream']:<26} {row['description']}")
+            if client is not None:
+                versions = packages.of(client, row["name"])
+                print("    " + (", ".join(f"{p} {v or '?'}" for p, v in versions.items()) or "(not built)"))
         return 0
     names = args.names or sorted(images.catalogue())
     for name in names:
@@ -142,6 +150,7 @@ def parser() -> argparse.ArgumentParser:
     image.add_argument("action", choices=["list", "build"])
     image.add_argument("names", nargs="*", help="catalogue names (default: all)")
     image.add_argument("--policy", choices=config.POLICIES, default=None, help="local, upstream or auto")
+    image.add_argument("--versions", action="store_true", help="list: also the Debian package versions inside")
     image.set_defaults(func=_images)
 
     run = sub.add_parser("run", help="run chapter notebooks headless into build/")

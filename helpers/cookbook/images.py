@@ -200,6 +200,9 @@ def ensure(name: str, *, policy: str | None = None, client: docker.DockerClient 
     if not _exists(client, reference):
         build(name, client=client)
     point_latest(client, name, reference)
+    from cookbook import packages  # late: packages builds on this module
+
+    packages.record(client, name, reference)  # once per image: the versions its packages have
     return reference
 
 

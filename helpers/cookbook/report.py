@@ -21,6 +21,7 @@ def write_index(
     outcomes: Iterable[Any],
     engine_facts: Mapping[str, str],
     skipped: Iterable[Mapping[str, Any]] = (),
+    image_packages: Mapping[str, Mapping[str, str]] | None = None,
 ) -> Path:
     """Write ``out/index.html`` and return its path.
 
@@ -30,6 +31,7 @@ def write_index(
         outcomes: One per notebook run, with ``notebook``, ``ok``, ``seconds`` and ``error``.
         engine_facts: What :func:`cookbook.engine.versions` said about the engine.
         skipped: Rows of cells that did not run on this engine (notebook, recipe, skipped: why).
+        image_packages: Each catalogue image's own Debian packages and their versions.
     """
     by_notebook = _rows(checks)
     skips = _rows(skipped)
@@ -61,6 +63,12 @@ def write_index(
                     f"<td>{mark}</td><td>{float(row['seconds']):.1f}</td></tr>"
                 )
             parts.append("</table>")
+    if image_packages:
+        parts.append("<h2>Images and the Debian packages they installed</h2><table>")
+        for name, versions in image_packages.items():
+            listed = ", ".join(f"{package} {version}" for package, version in versions.items())
+            parts.append(f"<tr><td>cookbook/{e(name)}</td><td>{e(listed)}</td></tr>")
+        parts.append("</table>")
     plots = sorted(p for p in out.rglob("*.png") if p.is_file())
     if plots:
         parts.append("<h2>Benchmark plots</h2>")

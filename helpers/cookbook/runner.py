@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
-from cookbook import config, engine, report as run_report
+from cookbook import config, engine, packages, report as run_report
 from cookbook.errors import BadParameter, CookbookError
 
 
@@ -279,7 +279,8 @@ def run(names: Iterable[str], *, parameters: dict[str, Any], quick: bool, out: P
         outcomes.append(outcome)
     rows = write_summary(report, out / "summary.csv")
     _, skipped = read_report(report)
-    index = run_report.write_index(out, rows, outcomes, engine.versions(), skipped)
+    client = engine.connect()
+    index = run_report.write_index(out, rows, outcomes, engine.versions(client), skipped, packages.summary(client))
     passed = sum(1 for row in rows if row["passed"])
     print(f"{passed} of {len(rows)} checks passed, {len(skipped)} cells skipped (the engine runs elsewhere); "
           f"summary in {out}/summary.csv, report in {index}", flush=True)  # fmt: skip

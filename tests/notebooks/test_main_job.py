@@ -20,3 +20,4 @@ def test_cookbook_run_writes_build(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert (build / "00-start-here.ipynb").is_file() and (build / "00-start-here.html").is_file()
     index = (build / "index.html").read_text()
     assert "00-start-here.html" in index and "passed" in index and "Engine" in index
+    assert "cookbook/busybox" in index and "busybox-static 1:" in index, "the report names the images' package versions"

@@ -70,3 +70,13 @@ def test_the_imported_image_id_is_read_from_the_engines_answer() -> None:
     answer = '{"status":"sha256:' + "ab" * 32 + '"}\r\n'
     assert images.imported_id(answer) == "sha256:" + "ab" * 32
     assert images.imported_id('{"error":"unexpected EOF"}') == ""
+
+
+def test_package_versions_are_read_from_dpkg_or_busybox_and_a_recipes_own_packages_from_its_dockerfile() -> None:
+    from cookbook import packages
+
+    assert packages.parse("nginx-light=1.22.1-9\niproute2=6.1.0-3\n") == {"nginx-light": "1.22.1-9", "iproute2": "6.1.0-3"}
+    assert packages.parse("BusyBox v1.35.0 (Debian 1:1.35.0-4+b3) multi-call binary.") == {"busybox-static": "1:1.35.0-4+b3"}
+    assert packages.recipe_packages("web") == ["nginx-light", "iproute2", "iputils-ping"]
+    assert packages.recipe_packages("etcd") == ["etcd-server", "etcd-client", "curl"]
+    assert packages.recipe_packages("debian") == list(packages.BASE_SYSTEM)
