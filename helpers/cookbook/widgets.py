@@ -16,6 +16,8 @@ through a shell), and Run sends the command through the executor, which shows it
 
 from __future__ import annotations
 
+import html
+import re
 import shlex
 from typing import Any, Callable, Mapping, Sequence
 
@@ -49,29 +51,44 @@ class Form(w.VBox):
         self.action = action
         self.validate = validate
         self.button = w.Button(description="Run", button_style="primary", icon="play", tooltip=f"Run: {title}")
+        self.error = w.HTML("")  # one line, styled as an error, gone at the next change of a field
         self.output = w.Output()
         self.button.on_click(lambda _: self.submit())
-        super().__init__([w.HTML(f"<b>{title}</b>"), *self.inputs.values(), self.button, self.output])
+        for widget in self.inputs.values():
+            widget.observe(lambda _: setattr(self.error, "value", ""), names="value")
+        super().__init__([w.HTML(f"<b>{html.escape(title)}</b>"), *self.inputs.values(), self.button, self.error, self.output])
+
+    @property
+    def error_line(self) -> str:
+        """The error the form shows (plain text; "" when there is none)."""
+        return html.unescape(re.sub(r"<[^>]+>", "", self.error.value))
 
     def values(self) -> dict[str, Any]:
         """The current input values by keyword."""
         return {name: widget.value for name, widget in self.inputs.items()}
 
     def submit(self) -> Any:
-        """Validate the values, run the action, and show its result (or one error line)."""
+        """Validate the values, run the action, and show its result (or one error line, styled as an error).
+
+        While the action runs, the button says so and cannot be pressed again.
+        """
         self.output.clear_output()
-        with self.output:
-            try:
+        self.error.value = ""
+        self.button.disabled, self.button.description, self.button.icon = True, "Running…", "hourglass-half"
+        try:
+            with self.output:
                 values = self.values()
                 if self.validate is not None:
                     self.validate(**values)
                 result = self.action(**values)
-            except CookbookError as exc:
-                print(exc.line())
-                return None
-            if result is not None:
-                display(result)
-            return result
+                if result is not None:
+                    display(result)
+                return result
+        except CookbookError as exc:
+            self.error.value = f"<div class='jp-RenderedText' data-mime-type='application/vnd.jupyter.stderr'>{html.escape(exc.line())}</div>"
+            return None
+        finally:
+            self.button.disabled, self.button.description, self.button.icon = False, "Run", "play"
 
     def __repr__(self) -> str:
         return f"Form({', '.join(self.inputs)}): press Run in JupyterLab"

@@ -9,7 +9,7 @@ from typing import Any
 import ipywidgets as w
 import pytest
 
-from cookbook import data, multihost, network
+from cookbook import data, flannel, network
 from cookbook.errors import BadParameter
 from cookbook.widgets import Form
 
@@ -83,8 +83,8 @@ def test_publish_form_prints_one_line_and_calls_nothing_for_a_bad_port(capsys: p
     )
     assert form.submit() is None
     assert called == []
-    printed = capsys.readouterr().out.replace("\x1b[2K", "")  # outside a kernel the Output area prints here
-    assert printed.count("\n") == 1 and "container port 99999 is out of range" in printed
+    assert form.error_line.startswith("BadParameter: container port 99999 is out of range") and "\n" not in form.error_line
+    assert not form.button.disabled and form.button.description == "Run", "the button is back after the run"
 
 
 def test_interface_names_and_the_line_of_a_link() -> None:
@@ -104,16 +104,16 @@ def test_the_global_ipv6_address_is_read_from_ip_output() -> None:
 
 
 def test_round_trip_from_busybox_and_iputils_ping() -> None:
-    assert multihost.round_trip_ms("round-trip min/avg/max = 0.155/0.194/0.259 ms") == 0.194
-    assert multihost.round_trip_ms("rtt min/avg/max/mdev = 0.043/0.049/0.055/0.006 ms") == 0.049
+    assert flannel.round_trip_ms("round-trip min/avg/max = 0.155/0.194/0.259 ms") == 0.194
+    assert flannel.round_trip_ms("rtt min/avg/max/mdev = 0.043/0.049/0.055/0.006 ms") == 0.049
     with pytest.raises(ValueError):
-        multihost.round_trip_ms("3 packets transmitted, 0 packets received, 100% packet loss")
+        flannel.round_trip_ms("3 packets transmitted, 0 packets received, 100% packet loss")
 
 
 def test_etcd_value_reads_the_nested_json() -> None:
     answer = '{"action":"get","node":{"key":"/coreos.com/network/config","value":"{\\"Network\\": \\"10.0.0.0/16\\"}"}}'
-    assert multihost.etcd_value(answer) == {"Network": "10.0.0.0/16"}
-    assert multihost.etcd_url("10.1.2.3", multihost.CONFIG_KEY) == "http://10.1.2.3:2379/v2/keys/coreos.com/network/config"
+    assert flannel.etcd_value(answer) == {"Network": "10.0.0.0/16"}
+    assert flannel.etcd_url("10.1.2.3", flannel.CONFIG_KEY) == "http://10.1.2.3:2379/v2/keys/coreos.com/network/config"
 
 
 def test_tree_lists_folders_first(tmp_path: Path) -> None:
