@@ -4,7 +4,7 @@ A notebook needs one import line, ``import cookbook as cb``; the names below are
 public API, each defined in the module of its concern.
 """
 
-from cookbook import errors, images, labels, shell, show, waits
+from cookbook import errors, exercises, images, labels, shell, show, waits
 from cookbook.containers import remove, run, run_to_exit
 from cookbook.engine import connect, publish_ip, published_host
 from cookbook.recipe import Recipe
@@ -16,6 +16,7 @@ __all__ = [
     "connect",
     "docker",
     "errors",
+    "exercises",
     "images",
     "labels",
     "publish_ip",

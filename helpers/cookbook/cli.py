@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import NoReturn, Sequence
 
-from cookbook import config, engine, hostfiles, images, labels, packages, runner, shell
+from cookbook import config, engine, exercises, hostfiles, images, labels, packages, runner, shell
 from cookbook.errors import BadParameter, CookbookError
 
 MIN_FREE_GIB = 5.0
@@ -92,6 +92,8 @@ def _clean(args: argparse.Namespace) -> int:
     live = [] if args.all else labels.live_sessions(client)
     swept = labels.sweep(client, images=args.images, stale_only=not args.all)
     print(f"cookbook clean: {swept}")
+    for made in exercises.clean(client):
+        print(f"  {made} (a 'Your turn' exercise's)")
     for kind in ("containers", "networks", "volumes", "images"):
         for name in swept.removed[kind]:
             print(f"  {kind[:-1]} {name}")

@@ -332,6 +332,11 @@ def verify(ca_cert: str | Path, cert: str | Path) -> bool:
     return _run(["verify", "-CAfile", str(ca_cert), str(cert)], Path.cwd(), quiet=True).returncode == 0
 
 
+def subject(cert: str | Path) -> str:
+    """The certificate's subject (``CN = reader2``), as openssl prints it."""
+    return _openssl("x509", "-in", str(cert), "-noout", "-subject", cwd=Path(cert).parent, quiet=True).strip()
+
+
 def alt_names(cert: str | Path) -> list[str]:
     """The names and addresses a certificate is valid for, as openssl prints them (``IP Address:127.0.0.1``)."""
     path = Path(cert).resolve()

@@ -139,6 +139,50 @@ def test_first_form_renders_and_runs(chromium: None, lab: tuple[str, str], noteb
             browser.close()
 
 
+EXERCISE = "ch6-remote-container"
+SOLUTION = "%%docker --on box\ndocker run -d --name cb-ex-remote busybox sleep 600"
+
+
+def test_an_exercise_says_not_yet_then_passes_after_its_solution(chromium: None, lab: tuple[str, str]) -> None:
+    """The reader's way: run the notebook up to a task, press Check, type the answer below it, run it, press Check."""
+    from playwright.sync_api import expect, sync_playwright
+
+    notebook = runner.chapters()["06-api-and-bindings"]
+    cells = json.loads(notebook.read_text())["cells"]
+    index = next(i for i, c in enumerate(cells) if f'exercises.show("{EXERCISE}")' in "".join(c["source"]))
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    base, token = lab
+    with sync_playwright() as play:
+        browser = play.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        try:
+            page.goto(f"{base}/lab/tree/{notebook.name}?token={token}")
+            cell = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell").nth(index)
+            answer = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell").nth(index + 1)
+            expect(cell).to_be_visible(timeout=90_000)
+            expect(page.locator("#jp-main-statusbar")).to_contain_text("Idle", timeout=90_000)
+            cell.locator(".jp-InputPrompt").click()
+            run_command(page, "notebook:run-all-above")
+            cell.locator(".jp-InputPrompt").click()
+            run_command(page, "notebook:run-cell")
+            check = cell.locator("button.jupyter-button", has_text="Check")
+            expect(check).to_be_visible(timeout=CELL_TIMEOUT_MS)
+            check.click()
+            expect(cell).to_contain_text("not yet: there is no container cb-ex-remote", timeout=60_000)
+            page.screenshot(path=str(SCREENSHOTS / "exercise-before.png"))
+            answer.locator(".cm-content").click()
+            page.keyboard.press("Control+A")
+            page.keyboard.type(SOLUTION)
+            run_command(page, "notebook:run-cell")
+            expect(answer.locator(".jp-OutputArea")).to_contain_text("$ docker -H", timeout=120_000)
+            check.click()
+            expect(cell).to_contain_text("✔ cb-ex-remote runs in the lab sandbox", timeout=60_000)
+            cell.scroll_into_view_if_needed()
+            page.screenshot(path=str(SCREENSHOTS / "exercise-after.png"))
+        finally:
+            browser.close()
+
+
 def run_command(page: object, command: str) -> None:
     """Open the Run menu and pick ``command`` (as a reader would)."""
     page.locator("li.lm-MenuBar-item", has_text="Run").first.click()  # type: ignore[attr-defined]
