@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Host tools the set-up needs: debootstrap (the base image) and python3-venv; the packages
+# Host tools the set-up needs: debootstrap (the base image), graphviz (the diagrams' dot) and
+# python3-venv; the packages
 # named as arguments are optional extras (chromium for the browser test). Installs only as
 # root with apt-get; elsewhere it says what is missing and goes on (the steps that need a
 # tool say so again).
@@ -11,7 +12,7 @@ missing() {
   done
 }
 
-required=(debootstrap)
+required=(debootstrap graphviz)
 python3 -c 'import ensurepip' >/dev/null 2>&1 || required+=(python3-venv)
 mapfile -t need < <(missing "${required[@]}")
 mapfile -t extra < <(missing "$@")
