@@ -248,6 +248,21 @@ def binds(run: RunArgs) -> list[Bind]:
     return found
 
 
+def named_volumes(run: RunArgs) -> list[str]:
+    """The named volumes ``run`` mounts (``-v notes:/data``, ``--mount source=notes,target=/data``)."""
+    names = []
+    for spec in run.values("-v", "--volume"):
+        source = spec.split(":", 1)[0]
+        if ":" in spec and source and not source.startswith(("/", ".", "~", "$")):
+            names.append(source)
+    for spec in run.values("--mount"):
+        fields = dict(part.split("=", 1) for part in spec.split(",") if "=" in part)
+        source = fields.get("source") or fields.get("src")
+        if fields.get("type", "volume") == "volume" and source:
+            names.append(source)
+    return names
+
+
 def without_binds(run: RunArgs, dropped: Sequence[Bind]) -> RunArgs:
     """``run`` without the ``-v`` flags of ``dropped``."""
     specs = {bind.spec for bind in dropped}

@@ -388,6 +388,21 @@ def _free_name(command: Command, target: _Target, env: Mapping[str, str], show: 
         raise CommandFailed(done.line, done.exit_code, done.stderr)
 
 
+def _label_named_volumes(command: Command, target: _Target, owner: Mapping[str, str]) -> None:
+    """Create the named volumes a ``run``/``create`` would create on the fly, with our labels.
+
+    ``docker run -v notes:/data`` makes the volume ``notes`` when it does not exist, without labels:
+    nothing would ever remove it. Made first (the same name, the local driver), it is swept like the rest.
+    """
+    if not command.is_run:
+        return
+    for name in dockerargs.named_volumes(dockerargs.parse_run(command.args)):
+        try:
+            target.client.volumes.get(name)
+        except NotFound:
+            target.client.volumes.create(name, labels=dict(owner))
+
+
 def _ensure_images(argv: Sequence[str], target: _Target) -> None:
     for arg in argv:
         name = images.catalogue_name(arg.rsplit("=", 1)[-1])
@@ -478,7 +493,9 @@ def docker(
     _ensure_images(parsed.args, target)
     if parsed.creates:
         _free_name(parsed, target, env, show)
-        parsed = dockerargs.with_labels(parsed, labels.for_recipe(recipe or labels.current_recipe()))
+        owner = labels.for_recipe(recipe or labels.current_recipe())
+        _label_named_volumes(parsed, target, owner)
+        parsed = dockerargs.with_labels(parsed, owner)
     carried = _carried_binds(parsed, target)
     if carried:
         result = _run_with_copies(parsed, carried, env, target, show, lines, limit)

@@ -73,3 +73,11 @@ def test_a_sandbox_target_gets_the_image_and_the_flags(recipe: Recipe) -> None:
         assert result.argv[:2] == ["-H", box.url] and result.ok
         assert box.client.images.get("cookbook/busybox")
         assert shell.docker("info --format '{{.Name}}'", on=box, show=False).text == box.name
+
+
+def test_a_named_volume_made_on_the_fly_carries_the_labels(recipe: Recipe, client: docker.DockerClient) -> None:
+    shell.docker("run --rm -v it-shell-fly:/data cookbook/busybox touch /data/x", show=False)
+    assert client.volumes.get("it-shell-fly").attrs["Labels"][labels.RECIPE] == "it-shell"
+    recipe.close()
+    with pytest.raises(docker.errors.NotFound):
+        client.volumes.get("it-shell-fly")

@@ -115,3 +115,11 @@ def test_shell_operators_are_found(argv: list[str], operator: str | None) -> Non
 def test_a_command_rebuilt_with_other_args_keeps_flags_and_words() -> None:
     command = Command(("-H", "x"), ("run",), ("busybox",))
     assert command.with_args(["-d", "busybox"]).argv == ["-H", "x", "run", "-d", "busybox"]
+
+
+def test_named_volumes_are_told_from_paths() -> None:
+    run = dockerargs.parse_run(
+        ["-v", "notes:/data", "-v", "/srv:/srv", "-v", "/anon", "-v", "$PWD/x:/x", "--mount", "type=volume,source=logs,target=/l",
+         "--mount", "type=bind,source=/a,target=/b", "busybox"]
+    )  # fmt: skip
+    assert dockerargs.named_volumes(run) == ["notes", "logs"]
