@@ -3,9 +3,20 @@
 from __future__ import annotations
 
 import html
+import json
+import re
 from collections import defaultdict
 from pathlib import Path
 from typing import Any, Iterable, Mapping
+
+
+def exercises_and_diagrams(notebook: Path) -> tuple[list[str], int]:
+    """The "Your turn" exercises a notebook shows (their keys) and how many diagrams it draws."""
+    if not notebook.is_file():
+        return [], 0
+    sources = ["".join(cell.get("source", "")) for cell in json.loads(notebook.read_text()).get("cells", [])]
+    keys = [key for source in sources for key in re.findall(r'exercises\.show\("([^"]+)"\)', source)]
+    return keys, sum(source.count("diagrams.show(") for source in sources)
 
 
 def _rows(checks: Iterable[Mapping[str, Any]]) -> dict[str, list[Mapping[str, Any]]]:
@@ -48,6 +59,10 @@ def write_index(
         state = "<span class='ok'>ran</span>" if outcome.ok else f"<span class='bad'>failed: {e(outcome.error)}</span>"
         parts.append(f"<h2>{e(name)}</h2><p>{state} in {outcome.seconds:.1f} s — "
                      f"<a href='{e(name)}.html'>executed notebook</a></p>")
+        keys, drawn = exercises_and_diagrams(out / f"{name}.ipynb")
+        if keys or drawn:
+            parts.append(f"<p>{drawn} diagram{'s' if drawn != 1 else ''} drawn from the engine's state; "
+                         f"{len(keys)} exercise{'s' if len(keys) != 1 else ''}: {e(', '.join(keys)) or '-'}</p>")  # fmt: skip
         rows = by_notebook.get(name, [])
         passed = sum(1 for row in rows if row["passed"])
         parts.append(f"<p>{passed} of {len(rows)} checks passed, {len(skips.get(name, []))} cells skipped</p>")

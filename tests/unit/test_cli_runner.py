@@ -106,3 +106,13 @@ def test_declared_types_and_ranges_are_checked_before_a_kernel_starts(
     for value in bad:
         with pytest.raises(BadParameter, match=f"nb: parameter {words}=.*(should be|out of range)"):
             declared.check(value, "nb")
+
+
+def test_the_report_lists_each_chapters_exercises_and_diagrams(tmp_path: Path) -> None:
+    from cookbook import report
+
+    notebook = runner.chapters()["06-api-and-bindings"]
+    (tmp_path / notebook.name).write_text(notebook.read_text())
+    outcome = runner.Outcome("06-api-and-bindings", True, 1.0)
+    index = report.write_index(tmp_path, [], [outcome], {"engine": "x"}).read_text()
+    assert "ch6-remote-container" in index and "1 diagram drawn from the engine's state" in index
