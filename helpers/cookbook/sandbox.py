@@ -20,6 +20,10 @@ sandbox there always speaks TLS. Everything carries our labels, so :func:`cookbo
 removes what a crashed kernel left behind; :meth:`Sandbox.close` (or the end of a ``with``
 block) removes it at once.
 
+A daemon can also wait for a file before it starts, as a host's ``docker.service`` waits for
+``flanneld`` (systemd's ``EnvironmentFile=``): ``engine(environment_file=...)`` returns while
+the sandbox's container runs and its daemon waits; write the file, then :meth:`Sandbox.wait`.
+
 A cluster is a Swarm: node 1 is the manager, the others join it. Its nodes are sandboxes on a
 private network of ours, or the reader's own engines (``COOKBOOK_ENGINES``, TCP+TLS URLs, with
 the client certificates in ``COOKBOOK_ENGINES_CERT_PATH``). This VM kernel has no IPVS: Swarm's
@@ -30,6 +34,7 @@ need ``endpoint_spec=EndpointSpec(mode="dnsrr")`` and ports published in ``host`
 from __future__ import annotations
 
 import ipaddress
+import re
 import shutil
 import uuid
 from dataclasses import dataclass, field
@@ -252,13 +257,25 @@ class Sandbox:
         """
         self.client.close()
         self.container.restart(timeout=10)
+        self.wait(timeout)
+
+    def wait(self, timeout: float | None = None) -> Sandbox:
+        """Wait until the daemon's API answers; connect :attr:`url` and :attr:`client` to it.
+
+        A sandbox started with an ``environment_file`` needs this once the file is written.
+
+        Raises:
+            SandboxFailed: The daemon exited or did not answer in time (with its last log lines).
+        """
         try:
             waits.wait_for(self.container, DaemonAnswers(self.api_port, self.cert_path), timeout)
         except WaitTimeout:
             raise _did_not_start(self.container, self.flags) from None
         ip, published = waits.host_port(self.container, self.api_port)
+        self.client.close()
         self.url = f"tcp://{ip}:{published}"
         self.client = client_for(self.endpoint)
+        return self
 
     def load(self, image: str) -> str:
         """Copy an image from the reader's engine into the sandbox (it has no registry either).
@@ -364,6 +381,7 @@ def engine(
     ports: Sequence[int] = (),
     authority: tls.Authority | None = None,
     root_size: str | None = None,
+    environment_file: str | None = None,
     recipe: str = "sandbox",
     timeout: float | None = None,
     client: docker.DockerClient | None = None,
@@ -387,12 +405,17 @@ def engine(
             same client certificate); default: a new CA of the sandbox's own.
         root_size: Give the daemon's ``/var/lib/docker`` a file system of this size (``64m``, in
             memory) instead of a plain volume: a small one shows what a full disk does.
+        environment_file: A file inside the sandbox that the daemon waits for, then reads as
+            systemd's ``EnvironmentFile=`` does: ``${NAME}`` in ``flags`` takes the values it
+            sets (``/run/flannel/subnet.env`` with ``--bip=${FLANNEL_SUBNET}``). engine() then
+            returns as soon as the container runs, its daemon still waiting: write the file
+            (``docker exec NAME ...``), then call :meth:`Sandbox.wait`.
         recipe: The recipe the sandbox belongs to (its label).
         timeout: Seconds the daemon may take to answer (default: ``COOKBOOK_WAIT_TIMEOUT``).
         client: The engine to run the sandbox on (default: the reader's).
 
     Returns:
-        The running sandbox.
+        The running sandbox (with an ``environment_file``: its daemon waiting for the file).
 
     Raises:
         SandboxFailed: The daemon exited or did not answer in time; the message carries its
@@ -404,7 +427,8 @@ def engine(
     tlsverify = _choose_tls(tlsverify)
     name = name or _unique("cookbook-sandbox")
     port = TLS_PORT if tlsverify else PLAIN_PORT
-    command = daemon_flags(tlsverify=tlsverify, ipv6=ipv6, storage_driver=storage_driver, extra=flags)
+    dockerd = daemon_flags(tlsverify=tlsverify, ipv6=ipv6, storage_driver=storage_driver, extra=flags)
+    command = after_environment(environment_file, dockerd) if environment_file else dockerd
     image = images.ensure(IMAGE, client=host)  # before the folder: a first build takes a while
     folder = _fresh_folder(host, name, recipe)
     container: Container | None = None
@@ -432,17 +456,35 @@ def engine(
             client=host,
         )
         cert_path = client_cert.folder if client_cert else None
-        try:
-            waits.wait_for(container, DaemonAnswers(port, cert_path), timeout)
-        except WaitTimeout:
-            raise _did_not_start(container, command) from None
         ip, published = waits.host_port(container, port)
         url = f"tcp://{ip}:{published}"
-        sandbox_client = client_for(Endpoint(url, str(cert_path) if cert_path else None))
+        # Until the daemon answers, a client that asks nothing at creation (a fixed API version).
+        waiting = docker.DockerClient(base_url=url, version=engines.MINIMUM_DOCKER_API_VERSION,
+                                      tls=engines.tls_config(Endpoint(url, str(cert_path) if cert_path else None)))
+        box = Sandbox(name, url, waiting, container, dockerd, cert_path, server_cert, folder, volume, host, own)
+        if not environment_file:
+            box.wait(timeout)
     except BaseException:
         _discard(container, volume, folder, own)
         raise
-    return Sandbox(name, url, sandbox_client, container, command, cert_path, server_cert, folder, volume, host, own)
+    return box
+
+
+def after_environment(path: str, flags: Sequence[str]) -> list[str]:
+    """A sandbox's command that waits for ``path``, sets its variables, then starts ``dockerd FLAGS``.
+
+    ``${NAME}`` in the flags is left for the shell to fill from the file; nothing else in them
+    is read by it.
+    """
+
+    def word(flag: str) -> str:
+        return '"' + re.sub(r'(["\\`])', r"\\\1", flag) + '"'
+
+    script = (
+        'until [ -s "$1" ]; do sleep 0.2; done; set -a; . "$1"; set +a; '
+        f"exec dockerd-entrypoint.sh {' '.join(word(flag) for flag in flags)}"
+    )
+    return ["sh", "-c", script, "dockerd-waits-for", path]
 
 
 @dataclass
@@ -720,3 +762,39 @@ def cluster(
         formed.close()
         raise
     return formed
+
+
+def swarm(boxes: Sequence[Sandbox], *, recipe: str = "cluster", timeout: float | None = None) -> Cluster:
+    """Form a Swarm of sandboxes that run already (started with flags of their own); the first is the manager.
+
+    The cluster takes them over: :meth:`Cluster.close` removes them. They must share a network
+    (``engine(network=...)``), whose removal stays with whoever made it.
+
+    Args:
+        boxes: The sandboxes, node 1 first (1 to 5 of them).
+        recipe: The recipe the cluster belongs to (the label of what is made on it).
+        timeout: Seconds the nodes may take to be ready (default: ``COOKBOOK_WAIT_TIMEOUT``).
+
+    Returns:
+        The cluster, every node ready.
+
+    Raises:
+        BadParameter: No sandbox, or more than 5.
+        SandboxFailed: The swarm did not form (the sandboxes are left as they were, out of any swarm).
+    """
+    if not 1 <= len(boxes) <= MAX_SANDBOX_NODES:
+        raise BadParameter(f"a swarm of {len(boxes)} sandboxes is not offered.", f"use 1 to {MAX_SANDBOX_NODES} nodes.")
+    host = boxes[0].host
+    nodes = [Node(box.name, box.client, box.address, box, box.url, box.cert_path, host) for box in boxes]
+    try:
+        _form_swarm(nodes, timeout)
+    except BaseException as exc:
+        for node in nodes:
+            try:
+                node.client.swarm.leave(force=True)
+            except docker.errors.APIError:
+                pass  # it had not joined
+        if isinstance(exc, docker.errors.APIError):
+            raise SandboxFailed(f"the swarm did not form: {exc.explanation or exc}") from None
+        raise
+    return Cluster(nodes, recipe, None, host)

@@ -1,4 +1,5 @@
-"""Chapter 4's commands on the real engine: a published port and its DNAT rule, a busy port, bind mounts, the registry."""
+"""Chapter 4's commands on the real engine: a published port and its DNAT rule, a busy port, bind mounts, the registry,
+Flannel's VXLAN backend by hand across two sandbox hosts."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Iterator
 import docker
 import pytest
 
-from cookbook import data, network, shell
+from cookbook import data, flannel, network, sandbox, shell
 from cookbook.errors import CommandFailed
 from cookbook.recipe import Recipe
 
@@ -72,3 +73,56 @@ def test_registry_data_survives_a_new_registry_container(recipe: Recipe, client:
         assert client.images.get(pushed).id == client.images.get("cookbook/busybox").id
     finally:
         shell.docker(f"rmi {pushed}", show=False, check=False)
+
+
+def test_flannel_by_hand_two_hosts_lease_their_subnets_and_ping_through_flannel_1(recipe: Recipe) -> None:
+    """The notebook's multi-host recipe, condensed: etcd, two hosts, leases, subnet.env, routes, a ping."""
+    shell.docker("network create it-ch4-hosts", show=False)
+    shell.docker("run -d --name it-ch4-etcd --network it-ch4-hosts cookbook/etcd", show=False)
+    etcd = network.address(recipe.client.containers.get("it-ch4-etcd"), "it-ch4-hosts")
+    boxes = [sandbox.engine(name=f"it-ch4-host{n}", network="it-ch4-hosts", flags=flannel.DOCKER_FLAGS,
+                            environment_file=flannel.SUBNET_ENV, recipe=recipe.name) for n in (1, 2)]  # fmt: skip
+    try:
+        leased = {}
+        for box in boxes:
+            curl = f"run --rm --network container:{box.name} --entrypoint curl cookbook/etcd -s"
+            shell.docker(f"exec {box.name} ip link add flannel.1 type vxlan id 1 dev eth0 dstport 8472 nolearning",
+                         show=False)  # fmt: skip
+            mac, mtu = shell.docker(f"exec {box.name} cat /sys/class/net/flannel.1/address "
+                                    "/sys/class/net/flannel.1/mtu", show=False).lines  # fmt: skip
+            listed = shell.docker(f"{curl} {flannel.etcd_url(etcd, flannel.SUBNETS_KEY)}", show=False)
+            held = flannel.leases(listed.text)
+            subnet = flannel.free_subnet(flannel.CONFIG, held)
+            url = flannel.etcd_url(etcd, flannel.lease_key(subnet))
+            value = flannel.lease_value(box.address, mac)
+            create = f"{curl} -XPUT '{url}?prevExist=false' -d ttl=60 --data-urlencode 'value={value}'"
+            leased[box.name] = flannel.lease_event(shell.docker(create, show=False).text)[1]
+            again = flannel.etcd_answer(shell.docker(create, show=False).text)
+            assert again["errorCode"] == 105, "a second create of a held lease is refused"
+            env = " ".join(flannel.subnet_env(flannel.CONFIG, leased[box.name], int(mtu)))
+            shell.docker(f"exec {box.name} ip addr add {leased[box.name].gateway}/32 dev flannel.1", show=False)
+            shell.docker(f"exec {box.name} ip link set flannel.1 up", show=False)
+            shell.docker(f"exec {box.name} sh -c \"mkdir -p /run/flannel && printf '%s\\n' {env} > "
+                         f"{flannel.SUBNET_ENV}\"", show=False)  # fmt: skip
+            box.wait()
+        for box, other in (boxes, boxes[::-1]):
+            lease = leased[other.name]
+            shell.docker(f"exec {box.name} bridge fdb append {lease.vtep_mac} dev flannel.1 dst {lease.public_ip}",
+                         show=False)  # fmt: skip
+            shell.docker(f"exec {box.name} ip neigh add {lease.gateway} lladdr {lease.vtep_mac} dev flannel.1",
+                         show=False)  # fmt: skip
+            shell.docker(f"exec {box.name} ip route add {lease.subnet} via {lease.gateway} dev flannel.1 onlink",
+                         show=False)  # fmt: skip
+        first, second = boxes
+        assert flannel.bridge_subnet(first.client) == str(leased[first.name].subnet) == "10.0.1.0/24"
+        target = shell.docker("run -d --name it-ch4-web cookbook/busybox sleep 120", on=first, show=False)
+        address = network.address(target.container)
+        assert address.startswith("10.0.1.")
+        before = flannel.link_counters(shell.docker(f"exec {second.name} ip -s link show flannel.1", show=False).text)
+        ping = shell.docker(f"run --rm cookbook/busybox ping -c 2 -W 5 {address}", on=second, show=False)
+        after = flannel.link_counters(shell.docker(f"exec {second.name} ip -s link show flannel.1", show=False).text)
+        assert ping.ok and f"from {address}:" in ping.text
+        assert after["tx"] - before["tx"] >= 2 and after["rx"] - before["rx"] >= 2
+    finally:
+        for box in boxes:
+            box.close()

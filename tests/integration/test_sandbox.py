@@ -144,3 +144,32 @@ def test_a_container_on_the_default_bridge_cannot_reach_a_sandboxs_api(client: d
         assert box.client.ping(), "the API still answers where it is published (127.0.0.1)"
         network = box.own_network.name
     assert not client.networks.list(names=[network]), "the sandbox's network went with it"
+
+
+def test_a_daemon_waits_for_its_environment_file_then_two_such_sandboxes_form_a_swarm(
+    client: docker.DockerClient,
+) -> None:
+    network = client.networks.create("cookbook-it-waiting", labels=labels.for_recipe(RECIPE))
+    boxes: list[sandbox.Sandbox] = []
+    try:
+        for number in (1, 2):
+            boxes.append(sandbox.engine(name=f"cookbook-it-waiting{number}", network=network.name, recipe=RECIPE,
+                                        flags=["--bip=${BRIDGE}"], environment_file="/run/it.env"))  # fmt: skip
+        first, second = boxes
+        assert first.failure() is None, "the container runs while its daemon waits"
+        assert not sandbox.DaemonAnswers(first.api_port).ready(first.container), "the daemon started early"
+        for number, box in enumerate(boxes, 1):
+            box.container.exec_run(["sh", "-c", f"echo BRIDGE=10.77.{number}.1/24 > /run/it.env"])
+            box.wait()
+        assert first.client.networks.get("bridge").attrs["IPAM"]["Config"][0]["Subnet"] == "10.77.1.0/24"
+        assert "--bip=${BRIDGE}" in first.flags
+        swarm = sandbox.swarm(boxes, recipe=RECIPE)
+        boxes = []  # the cluster owns them now
+        with swarm:
+            nodes = swarm.manager.client.nodes.list()
+            assert sorted(node.attrs["Description"]["Hostname"] for node in nodes) == [first.name, second.name]
+        assert first.failure() is not None, "closing the swarm removed its sandboxes"
+    finally:
+        for box in boxes:
+            box.close()
+        network.remove()

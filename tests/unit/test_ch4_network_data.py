@@ -121,3 +121,74 @@ def test_tree_lists_folders_first(tmp_path: Path) -> None:
     (tmp_path / "v2" / "a.txt").write_text("x")
     lines = data.tree(tmp_path).splitlines()
     assert lines[1:] == ["└── v2/", "    ├── blobs/", "    └── a.txt"]
+
+
+LEASE_ANSWER = (
+    '{"action":"get","node":{"key":"/coreos.com/network/subnets","dir":true,"nodes":['
+    '{"key":"/coreos.com/network/subnets/10.0.2.0-24","value":"{\\"PublicIP\\":\\"172.20.0.4\\",'
+    '\\"BackendType\\":\\"vxlan\\",\\"BackendData\\":{\\"VtepMAC\\":\\"fe:85:cd:b1:d5:5f\\"}}","ttl":86397},'
+    '{"key":"/coreos.com/network/subnets/10.0.1.0-24","value":"{\\"PublicIP\\":\\"172.20.0.3\\",'
+    '\\"BackendType\\":\\"vxlan\\",\\"BackendData\\":{\\"VtepMAC\\":\\"5e:6c:e3:f4:e7:73\\"}}","ttl":86396}]}}'
+)
+
+
+def test_leases_are_read_by_subnet_and_none_before_the_first() -> None:
+    held = flannel.leases(LEASE_ANSWER)
+    assert [str(lease.subnet) for lease in held] == ["10.0.1.0/24", "10.0.2.0/24"]
+    assert held[0].public_ip == "172.20.0.3" and held[0].vtep_mac == "5e:6c:e3:f4:e7:73" and held[0].ttl == 86396
+    assert held[0].key == "/coreos.com/network/subnets/10.0.1.0-24"
+    assert held[0].gateway == "10.0.1.0" and held[0].bridge_ip == "10.0.1.1/24"
+    missing = '{"errorCode":100,"message":"Key not found","cause":"/coreos.com/network/subnets","index":4}'
+    assert flannel.leases(missing) == []
+    with pytest.raises(BadParameter, match="error 105"):
+        flannel.leases('{"errorCode":105,"message":"Key already exists"}')
+    with pytest.raises(BadParameter, match="not JSON"):
+        flannel.leases("<html>")
+
+
+def test_a_host_asks_for_the_first_free_subnet_never_the_networks_first() -> None:
+    held = flannel.leases(LEASE_ANSWER)
+    assert str(flannel.free_subnet(flannel.CONFIG, [])) == "10.0.1.0/24"
+    assert str(flannel.free_subnet(flannel.CONFIG, held)) == "10.0.3.0/24"
+    assert str(flannel.free_subnet(flannel.CONFIG, held[1:])) == "10.0.1.0/24"  # a gap is filled first
+    tiny = {"Network": "10.0.0.0/23", "SubnetLen": 24}
+    with pytest.raises(BadParameter, match="every /24 of 10.0.0.0/23 is leased"):
+        flannel.free_subnet(tiny, held[:1])
+
+
+def test_lease_value_subnet_env_and_rules_are_flannels() -> None:
+    value = flannel.lease_value("172.20.0.3", "5e:6c:e3:f4:e7:73")
+    assert value == '{"PublicIP":"172.20.0.3","BackendType":"vxlan","BackendData":{"VtepMAC":"5e:6c:e3:f4:e7:73"}}'
+    lease = flannel.leases(LEASE_ANSWER)[0]
+    assert flannel.subnet_env(flannel.CONFIG, lease, 1450) == [
+        "FLANNEL_NETWORK=10.0.0.0/16", "FLANNEL_SUBNET=10.0.1.1/24", "FLANNEL_MTU=1450", "FLANNEL_IPMASQ=true"]
+    assert flannel.lease_key("10.0.5.0/24") == "/coreos.com/network/subnets/10.0.5.0-24"
+    masquerade = "-t nat -A POSTROUTING -s 10.0.0.0/16 ! -d 224.0.0.0/4 -j MASQUERADE"
+    assert masquerade in flannel.iptables_rules(flannel.CONFIG)
+    assert "--bip=${FLANNEL_SUBNET}" in flannel.DOCKER_FLAGS and "--mtu=${FLANNEL_MTU}" in flannel.DOCKER_FLAGS
+
+
+def test_a_delete_event_carries_the_lease_that_went() -> None:
+    deleted = (
+        '{"action":"delete","node":{"key":"/coreos.com/network/subnets/10.0.3.0-24","modifiedIndex":8},'
+        '"prevNode":{"key":"/coreos.com/network/subnets/10.0.3.0-24","value":"{\\"PublicIP\\":\\"172.20.0.5\\",'
+        '\\"BackendType\\":\\"vxlan\\",\\"BackendData\\":{\\"VtepMAC\\":\\"ba:43:ee:bd:e5:23\\"}}"}}'
+    )
+    action, lease = flannel.lease_event(deleted)
+    assert action == "delete" and str(lease.subnet) == "10.0.3.0/24" and lease.public_ip == "172.20.0.5"
+    with pytest.raises(BadParameter, match="no lease event"):
+        flannel.lease_event('{"action":"delete","node":{"key":"/x"}}')
+
+
+def test_link_counters_from_ip_s_link() -> None:
+    text = (
+        "2: flannel.1: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1450 qdisc noqueue state UNKNOWN\n"
+        "    link/ether ba:43:ee:bd:e5:23 brd ff:ff:ff:ff:ff:ff\n"
+        "    RX:  bytes packets errors dropped  missed   mcast\n"
+        "           252       3      0       0       0       0\n"
+        "    TX:  bytes packets errors dropped carrier collsns\n"
+        "           336       4      0       0       0       0\n"
+    )
+    assert flannel.link_counters(text) == {"rx": 3, "tx": 4}
+    with pytest.raises(ValueError):
+        flannel.link_counters("2: flannel.1: <UP> mtu 1450")

@@ -1,6 +1,10 @@
-"""Sandbox daemon flags and cluster parameters, checked without an engine."""
+"""Sandbox daemon flags, the command that waits for an environment file, and cluster parameters, without an engine."""
 
 from __future__ import annotations
+
+import subprocess
+import time
+from pathlib import Path
 
 import pytest
 
@@ -42,3 +46,24 @@ def test_readers_engines_need_enough_urls_and_certificates(monkeypatch: pytest.M
         sandbox.cluster(2)
     with pytest.raises(BadParameter, match="got 2 URL"):
         sandbox.cluster(3, cert_path="/certs")
+
+
+def test_a_daemon_waits_for_its_environment_file_and_takes_its_flags_from_it(tmp_path: Path) -> None:
+    """The sandbox's command, run by sh with a stand-in entrypoint that prints what it was given."""
+    entrypoint = tmp_path / "dockerd-entrypoint.sh"
+    entrypoint.write_text('#!/bin/sh\nprintf "%s\\n" "$@"\n')
+    entrypoint.chmod(0o755)
+    env_file = tmp_path / "subnet.env"
+    command = sandbox.after_environment(str(env_file), ['--bip=${FLANNEL_SUBNET}', '--label=a "quoted" `word`'])
+    assert command[:2] == ["sh", "-c"] and command[-1] == str(env_file)
+    waiting = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env={"PATH": f"{tmp_path}:/usr/bin:/bin"})
+    time.sleep(0.5)
+    assert waiting.poll() is None, "the daemon started before its file existed"
+    env_file.write_text("FLANNEL_SUBNET=10.0.1.1/24\n")
+    out, _ = waiting.communicate(timeout=10)
+    assert out.splitlines() == ["--bip=10.0.1.1/24", '--label=a "quoted" `word`']
+
+
+def test_a_swarm_of_no_sandbox_or_too_many_is_refused() -> None:
+    with pytest.raises(BadParameter, match="nodes"):
+        sandbox.swarm([])
