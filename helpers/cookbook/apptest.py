@@ -51,6 +51,11 @@ def app_dir(name: str = "blueprint") -> Path:
     return folder
 
 
+def read_file(path: str | Path) -> str:
+    """The text of a file, absolute or relative to the checkout's top folder."""
+    return (config.project_root() / path).read_text()
+
+
 def show_file(path: str | Path, name: str | None = None) -> None:
     """Print a file under a ``==> NAME <==`` header, as ``head`` shows several files.
 
@@ -59,9 +64,8 @@ def show_file(path: str | Path, name: str | None = None) -> None:
             (``data/testing/Dockerfile_3.11``).
         name: The header (default: the path as given).
     """
-    full = config.project_root() / path
     print(f"==> {name or path} <==")
-    print(full.read_text().rstrip("\n"))
+    print(read_file(path).rstrip("\n"))
 
 
 def count(summary: str, word: str) -> int:

@@ -1,21 +1,25 @@
 """The CI/CD recipe's moving parts: a git repository, its pipeline file, a Buildbot master, its results.
 
 The book's Shippable and Drone recipes use hosted services that watch a GitHub repository and
-read the pipeline from a file in it (``shippable.yml``). Here everything is local:
-:func:`make_repo` makes a bare repository (the "GitHub") and a working clone; the app's
-``ci.yml`` is the pipeline (:class:`Pipeline`); :class:`CiServer` reads it from the pushed
-repository and runs a Buildbot master in a subprocess (its base folder under ``.cookbook/``)
-whose configuration is :mod:`cookbook.ci_master`; a ``post-receive`` hook tells it about each
-push. :meth:`CiServer.wait_for_build` follows the build a push started and returns its
+read the pipeline from a file in it (``shippable.yml``, Drone's ``.drone.yml``). Here everything
+is local: :func:`make_repo` makes a bare repository (the "GitHub") and a working clone; the app's
+``.drone.yml`` is the pipeline (:class:`Pipeline`); :class:`CiServer` runs a Buildbot master in a
+subprocess (its base folder under ``.cookbook/``) whose configuration :mod:`cookbook.ci_master`
+makes from that file. A ``post-receive`` hook tells the master about each push; the push's
+pipeline build reads the file of the pushed revision first, and when it changed, the master
+takes the new configuration before the matrix builds start (a broken file fails that build in
+one line). :meth:`CiServer.wait_for_build` follows the builds a push started and returns their
 results, with the pytest counts read from the archived JUnit files.
 """
 
 from __future__ import annotations
 
 import atexit
+import difflib
 import http.client
 import json
 import os
+import re
 import secrets
 import shutil
 import socket
@@ -25,16 +29,19 @@ import urllib.request
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
+
+import docker
+import docker.errors
 
 from cookbook import images, labels, waits
 from cookbook.deploy import Target
 from cookbook.errors import BadParameter, CookbookError
 from cookbook.recipe import Recipe
 
-PIPELINE_FILE = "ci.yml"
+PIPELINE_FILE = ".drone.yml"
 WORKER_PREFIX = "ch5-worker"
-AFTER_SUCCESS = ("deploy",)
+DEPLOY_TARGETS = ("router",)
 RESULTS = {0: "success", 1: "warnings", 2: "failure", 3: "skipped", 4: "exception", 5: "retry", 6: "cancelled"}
 
 HOOK = """#!/bin/sh
@@ -115,20 +122,41 @@ def make_repo(folder: Path, app: Path) -> Repo:
 
 
 @dataclass(frozen=True)
-class Pipeline:
-    """The pipeline file (``ci.yml``): what the CI server runs for each push.
+class Step:
+    """One step of a matrix build: its name and the shell commands it runs, in order.
 
     Attributes:
-        matrix: Builder name → worker image; each build runs in a fresh container of it.
-        install: Shell commands run first in each worker (Shippable's ``install``).
-        script: The test commands (``script``); the build fails if one fails.
-        archive: A file each test build leaves, kept on the server (``archive``).
-        deploy: Whether the push is deployed once every matrix build passed (``after_success: deploy``).
+        name: The step's name (unique in the file).
+        commands: What it runs in the build's container; the first that fails ends the build.
     """
 
+    name: str
+    commands: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    """The pipeline file (``.drone.yml``): what the CI server runs for each push.
+
+    Its shape is Drone's: ``steps`` with a ``name``, an ``image`` and ``commands``, a step run
+    ``when: {status: success}``, and Drone 0.8's ``matrix`` (``include:`` a list of variable
+    sets, filled into ``${NAME}``). Two keys are this server's own: ``archive`` (Shippable's, a
+    file each build leaves, kept on the server) and a step's ``deploy: router`` (the server
+    builds the app image and swaps it in behind the router).
+
+    Attributes:
+        name: The pipeline's name.
+        matrix: Build name → image: one build per matrix entry, in a fresh container of its image.
+        variables: Build name → the matrix variables of that build (its steps' environment too).
+        steps: The steps every matrix build runs, in order, in its one container.
+        archive: A file each matrix build leaves, kept on the server ("" for none).
+        deploy: Whether a deploy step runs once every matrix build passed.
+    """
+
+    name: str
     matrix: dict[str, str]
-    install: tuple[str, ...]
-    script: tuple[str, ...]
+    variables: dict[str, dict[str, str]]
+    steps: tuple[Step, ...]
     archive: str
     deploy: bool
 
@@ -137,37 +165,181 @@ class Pipeline:
         """Read and check a pipeline file's text.
 
         Raises:
-            BadParameter: It is not YAML, or a key is missing or of the wrong kind.
+            BadParameter: The file is not a pipeline this server runs; the message is one line
+                that names the key at fault.
         """
         import yaml  # PyYAML comes with Buildbot
 
         try:
             data = yaml.safe_load(text)
         except yaml.YAMLError as exc:
-            raise BadParameter(f"{PIPELINE_FILE} is not valid YAML: {str(exc).splitlines()[0]}") from None
+            mark = getattr(exc, "problem_mark", None)
+            where = f" at line {mark.line + 1}" if mark is not None else ""
+            problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+            raise _bad(f"not valid YAML{where}: {problem}.") from None
         if not isinstance(data, dict):
-            raise BadParameter(f"{PIPELINE_FILE} holds no keys.", "give matrix, install, script, archive.")
-        matrix = data.get("matrix")
-        if not isinstance(matrix, dict) or not matrix or not all(isinstance(v, str) for v in matrix.values()):
-            raise BadParameter(f"{PIPELINE_FILE} has no matrix.", "map each builder's name to a worker image.")
-        steps = {key: data.get(key) or [] for key in ("install", "script")}
-        for key, commands in steps.items():
-            if isinstance(commands, str):
-                steps[key] = [commands]
-            elif not isinstance(commands, list) or not all(isinstance(c, str) for c in commands):
-                raise BadParameter(f"{key} in {PIPELINE_FILE} is not a list of commands.")
-        if not steps["script"]:
-            raise BadParameter(f"{PIPELINE_FILE} has no script.", "give the test command, e.g. py.test.")
-        after = data.get("after_success")
-        if after not in (None, *AFTER_SUCCESS):
-            raise BadParameter(f"after_success: {after!r} is unknown.", f"use one of: {', '.join(AFTER_SUCCESS)}.")
-        return cls({str(k): v for k, v in matrix.items()}, tuple(steps["install"]), tuple(steps["script"]),
-                   str(data.get("archive") or ""), after == "deploy")  # fmt: skip
+            raise _bad("no keys: give steps (and a matrix).")
+        unknown = sorted(set(data) - set(TOP_KEYS))
+        if unknown:
+            raise _bad(f"unknown key {unknown[0]!r}{_did_you_mean(unknown[0], TOP_KEYS)}.")
+        if data.get("kind", "pipeline") != "pipeline":
+            raise _bad(f"kind is {data.get('kind')!r}: this server runs kind: pipeline.")
+        entries = _matrix_entries(data.get("matrix"))
+        steps, deploy, images = _steps(data.get("steps"))
+        if not steps:
+            raise _bad("no step runs commands in the matrix builds.")
+        matrix: dict[str, str] = {}
+        variables: dict[str, dict[str, str]] = {}
+        for entry in entries:
+            wanted = {_fill(image, entry, name) for name, image in images}
+            if len(wanted) > 1:
+                raise _bad(f"the steps of one build name {len(wanted)} images ({', '.join(sorted(wanted))}):"
+                           " this server runs a build's steps in one container.")  # fmt: skip
+            image = wanted.pop()
+            build = _build_name(entry, image)
+            if build in matrix or build == "ci":
+                raise _bad(f"two matrix builds would both be named {build!r}." if build in matrix
+                           else "a matrix build may not be named 'ci' (the pipeline build is).")  # fmt: skip
+            matrix[build], variables[build] = image, entry
+        archive = data.get("archive") or ""
+        if not isinstance(archive, str):
+            raise _bad("archive is not a file name.")
+        return cls(str(data.get("name") or "pipeline"), matrix, variables, steps, archive, deploy)
 
     def to_json(self) -> dict[str, Any]:
         """The pipeline as the master's settings file stores it."""
-        return {"matrix": self.matrix, "install": list(self.install), "script": list(self.script),
-                "archive": self.archive, "deploy": self.deploy}  # fmt: skip
+        return {
+            "name": self.name,
+            "matrix": self.matrix,
+            "variables": self.variables,
+            "steps": [{"name": step.name, "commands": list(step.commands)} for step in self.steps],
+            "archive": self.archive,
+            "deploy": self.deploy,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "Pipeline":
+        """The pipeline a settings file stores (see :meth:`to_json`)."""
+        steps = tuple(Step(step["name"], tuple(step["commands"])) for step in data["steps"])
+        return cls(data["name"], dict(data["matrix"]), dict(data["variables"]), steps, data["archive"], data["deploy"])
+
+
+TOP_KEYS = ("kind", "name", "matrix", "steps", "archive")
+STEP_KEYS = ("name", "image", "commands", "when", "deploy")
+
+
+def _bad(what: str) -> BadParameter:
+    return BadParameter(f"{PIPELINE_FILE}: {what}")
+
+
+def _did_you_mean(word: str, known: Sequence[str]) -> str:
+    close = difflib.get_close_matches(word, known, n=1)
+    return f" (did you mean {close[0]!r}?)" if close else f" (known: {', '.join(known)})"
+
+
+_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def _fill(text: str, entry: dict[str, str], step: str) -> str:
+    """``text`` with the matrix entry's ``${NAME}`` values put in."""
+
+    def value(found: re.Match[str]) -> str:
+        if found.group(1) not in entry:
+            raise _bad(f"step {step!r}: ${{{found.group(1)}}} is not a matrix variable.")
+        return entry[found.group(1)]
+
+    return _VARIABLE.sub(value, text)
+
+
+def _matrix_entries(matrix: Any) -> list[dict[str, str]]:
+    """The matrix's variable sets: ``include:`` a list of them, or one variable with a list of values."""
+    if matrix is None:
+        return [{}]
+    if not isinstance(matrix, dict) or not matrix:
+        raise _bad("matrix is not a mapping: give include: with a list of variable sets.")
+    if "include" in matrix:
+        entries = matrix["include"]
+        if len(matrix) > 1 or not isinstance(entries, list) or not entries:
+            raise _bad("matrix: include: is not a list of variable sets.")
+    elif len(matrix) == 1:
+        (key, values), = matrix.items()
+        if not isinstance(values, list) or not values:
+            raise _bad(f"matrix: {key} has no list of values.")
+        entries = [{key: value} for value in values]
+    else:
+        raise _bad("matrix: give include: with a list of variable sets (or one variable and its values).")
+    found = []
+    for number, entry in enumerate(entries, 1):
+        if not isinstance(entry, dict) or not entry or isinstance(next(iter(entry.values())), (dict, list)):
+            raise _bad(f"matrix entry {number} is not a set of NAME: value variables.")
+        found.append({str(key): str(value) for key, value in entry.items()})
+    return found
+
+
+def _steps(steps: Any) -> tuple[tuple[Step, ...], bool, list[tuple[str, str]]]:
+    """The matrix builds' steps, whether a deploy step follows them, and each step's image (unfilled)."""
+    if not isinstance(steps, list) or not steps:
+        raise _bad("no steps: give a list of steps, each with a name, an image and commands.")
+    found: list[Step] = []
+    images: list[tuple[str, str]] = []
+    deploy = False
+    for number, step in enumerate(steps, 1):
+        if not isinstance(step, dict) or not isinstance(step.get("name"), str) or not step["name"].strip():
+            raise _bad(f"step {number} has no name.")
+        name = step["name"]
+        if name in {s.name for s in found} or (deploy and name == "deploy"):
+            raise _bad(f"two steps are named {name!r}.")
+        unknown = sorted(set(step) - set(STEP_KEYS))
+        if unknown:
+            raise _bad(f"step {name!r} has an unknown key {unknown[0]!r}{_did_you_mean(unknown[0], STEP_KEYS)}.")
+        when = step.get("when") or {}
+        status = when.get("status", "success") if isinstance(when, dict) else None
+        if status not in ("success", ["success"]) or set(when) - {"status"}:
+            raise _bad(f"step {name!r}: this server knows only when: {{status: success}}.")
+        if "deploy" in step:
+            if step["deploy"] not in DEPLOY_TARGETS or "image" in step or "commands" in step:
+                raise _bad(f"step {name!r}: deploy: takes {' or '.join(DEPLOY_TARGETS)}, with no image or commands.")
+            if number != len(steps):
+                raise _bad(f"step {name!r} deploys, so it comes last (after the matrix builds).")
+            deploy = True
+            continue
+        image, commands = step.get("image"), step.get("commands")
+        if not isinstance(image, str) or not image.strip():
+            raise _bad(f"step {name!r} has no image.")
+        if isinstance(commands, str):
+            commands = [commands]
+        if not isinstance(commands, list) or not commands or not all(isinstance(c, str) for c in commands):
+            raise _bad(f"step {name!r} has no commands (a list of shell commands).")
+        found.append(Step(name, tuple(commands)))
+        images.append((name, image))
+    return tuple(found), deploy, images
+
+
+def _build_name(entry: dict[str, str], image: str) -> str:
+    """A matrix build's name: its variables' values (``python-3.11``), else its image's name."""
+    parts = [f"{key.lower()}-{value}" for key, value in entry.items() if "/" not in value and ":" not in value]
+    return "-".join(parts) or image.rsplit("/", 1)[-1].split(":", 1)[0]
+
+
+def resolve_images(pipeline: Pipeline, client: docker.DockerClient) -> dict[str, str]:
+    """Build name → the image reference its worker runs: catalogue images are built if missing.
+
+    Raises:
+        BadParameter: An image that is not in the catalogue is not on the engine either (there is
+            no registry to pull it from).
+    """
+    found = {}
+    for build, image in pipeline.matrix.items():
+        name = images.catalogue_name(image)
+        if name:
+            found[build] = images.ensure(name, client=client)
+            continue
+        try:
+            client.images.get(image)
+        except docker.errors.ImageNotFound:
+            raise _bad(f"build {build!r}: image {image} is not on the engine (no registry to pull it from).") from None
+        found[build] = image
+    return found
 
 
 _started: list["CiServer"] = []
@@ -216,7 +388,7 @@ class CiServer:
             raise CiError(f"`buildbot {' '.join(args)}` failed: {(done.stdout + done.stderr).strip()[-800:]}")
 
     def read_pipeline(self) -> Pipeline:
-        """The pipeline file as pushed: ``git show main:ci.yml`` in the bare repository.
+        """The pipeline file as pushed: ``git show main:.drone.yml`` in the bare repository.
 
         Raises:
             CiError: The repository has no pipeline file.
@@ -225,13 +397,20 @@ class CiServer:
         self.pipeline = Pipeline.parse(git(self.repo.bare, "show", f"main:{PIPELINE_FILE}"))
         return self.pipeline
 
-    def _worker_images(self, pipeline: Pipeline) -> dict[str, str]:
-        """Builder → image reference; catalogue images (``cookbook/ci-worker``) are built if missing."""
-        found = {}
-        for builder, image in pipeline.matrix.items():
-            name = images.catalogue_name(image)
-            found[builder] = images.ensure(name, client=self.recipe.client) if name else image
-        return found
+    @property
+    def settings_file(self) -> Path:
+        """The master's settings (the pipeline it runs now, the deploy target, ports)."""
+        return self.basedir / "settings.json"
+
+    def running_pipeline(self) -> Pipeline:
+        """The pipeline the master runs now: the last valid file a push brought."""
+        return Pipeline.from_json(json.loads(self.settings_file.read_text())["pipeline"])
+
+    def describe(self) -> str:
+        """The master's Buildbot configuration as it stands, made from the pipeline file (:mod:`cookbook.ci_master`)."""
+        from cookbook import ci_master  # Buildbot loads only when asked
+
+        return ci_master.describe(self.settings_file)
 
     def configure(self) -> None:
         """Create the master's base folder, its settings and the repository's post-receive hook."""
@@ -245,7 +424,7 @@ class CiServer:
         self.web_port = self.web_port or free_port()
         settings = {
             "repo": str(self.repo.bare),
-            "pipeline": {**pipeline.to_json(), "matrix": self._worker_images(pipeline)},
+            "pipeline": {**pipeline.to_json(), "matrix": resolve_images(pipeline, self.recipe.client)},
             "password": secrets.token_hex(8),
             "gateway": gateway,
             "pb_port": free_port(gateway),
@@ -256,9 +435,8 @@ class CiServer:
             "web_port": self.web_port,
             "deploy": self.target.to_json(),
         }
-        settings_file = self.basedir / "settings.json"
-        settings_file.write_text(json.dumps(settings, indent=2))
-        (self.basedir / "master.cfg").write_text(MASTER_CFG.format(settings=str(settings_file)))
+        self.settings_file.write_text(json.dumps(settings, indent=2))
+        (self.basedir / "master.cfg").write_text(MASTER_CFG.format(settings=str(self.settings_file)))
         hook = self.repo.bare / "hooks" / "post-receive"
         hook.write_text(HOOK.format(python=sys.executable, url=self.url))
         hook.chmod(0o755)
@@ -316,8 +494,9 @@ class CiServer:
     def wait_for_build(self, revision: str, timeout: float = 600) -> list[dict[str, Any]]:
         """Wait until the pipeline build of ``revision`` is complete; return one row per build.
 
-        Each row: builder, build number, result, the step results, and pytest's counts from
-        the archived JUnit file (for matrix entries).
+        Each row: builder, build number, result, the step results, what the pipeline step said
+        of the pushed ``.drone.yml`` (for the ``ci`` build), and pytest's counts from the archived
+        JUnit file (for matrix builds).
         """
 
         def done() -> list[dict[str, Any]] | None:
@@ -339,6 +518,8 @@ class CiServer:
             "build": build["number"],
             "result": RESULTS.get(build["results"], str(build["results"])),
             "steps": ", ".join(f"{s['name']}={RESULTS.get(s['results'], '-')}" for s in steps if s["name"] != "worker_preparation"),
+            # The pipeline build's reading of the file: what runs now, or the file's error in one line.
+            "pipeline file": next((s["state_string"] for s in steps if s["name"] == "pipeline"), "-"),
         }
         junit = self.basedir / "junit" / revision / f"{build['builder']}.xml"
         if junit.is_file():

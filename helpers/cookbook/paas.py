@@ -7,13 +7,15 @@ route of its own: nginx on node 1 (``data/paas/route.conf``) resolving the servi
 through Docker's DNS. This VM kernel has no IPVS, so Swarm's ingress routing mesh and
 virtual-IP endpoints do not work here: the service uses ``--endpoint-mode dnsrr``.
 
-This module reads the service's state for the checks (:func:`tasks`, :func:`wait_converged`)
-and finds the route's address from here (:func:`route_url`).
+This module reads the service's state for the checks (:func:`tasks`, :func:`wait_converged`),
+finds the route's address from here (:func:`route_url`), and writes out the OpenShift objects
+the same app would have (:func:`openshift_objects`), each with what ran in its place.
 """
 
 from __future__ import annotations
 
 import urllib.request
+from dataclasses import dataclass
 from typing import Any
 
 from docker.models.services import Service
@@ -97,3 +99,83 @@ def route_url(node: Node, contains: str, port: int = ROUTER_PORT, timeout: float
 
     waits.until(lambda: contains in page(), timeout=timeout, what=f"the route at {url} to serve {contains!r}")
     return url
+
+
+@dataclass(frozen=True)
+class OpenShiftObject:
+    """One object OpenShift v3 would hold for the app, and what ran in its place here.
+
+    Attributes:
+        manifest: The object as ``oc create -f`` takes it (apiVersion, kind, metadata, spec).
+        here: What did its job in this notebook, in one line.
+    """
+
+    manifest: dict[str, Any]
+    here: str
+
+    @property
+    def kind(self) -> str:
+        """``BuildConfig``, ``ImageStream``, ..."""
+        return str(self.manifest["kind"])
+
+
+def openshift_objects(
+    *, app: str, builder: str, source: str, image: str, replicas: int, port: int = 8000, host: str = "www.example.com"
+) -> list[OpenShiftObject]:
+    """The objects of an S2I app on OpenShift v3 (the book's sample-app template), each with its stand-in here.
+
+    Args:
+        app: The app's name (the service's, ``ch5-blueprint``).
+        builder: The S2I builder image (``cookbook/s2i-python``).
+        source: The source folder (``data/apps/blueprint``), uploaded as a binary build's input.
+        image: The image the build makes (``cookbook/ch5-s2i-blueprint``): the ImageStream's name is its last part.
+        replicas: How many pods the DeploymentConfig keeps.
+        port: The port the app listens on.
+        host: The route's host name (the book's is ``www.example.com``).
+    """
+    stream = image.rsplit("/", 1)[-1]
+    selector = {"app": app}
+    build = {
+        "apiVersion": "build.openshift.io/v1", "kind": "BuildConfig", "metadata": {"name": app},
+        "spec": {
+            "source": {"type": "Binary", "binary": {}},
+            "strategy": {"type": "Source", "sourceStrategy": {"from": {"kind": "DockerImage", "name": builder}}},
+            "output": {"to": {"kind": "ImageStreamTag", "name": f"{stream}:latest"}},
+            "triggers": [{"type": "ConfigChange"}],
+        },
+    }  # fmt: skip
+    images = {"apiVersion": "image.openshift.io/v1", "kind": "ImageStream", "metadata": {"name": stream},
+              "spec": {"lookupPolicy": {"local": True}}}  # fmt: skip
+    deployment = {
+        "apiVersion": "apps.openshift.io/v1", "kind": "DeploymentConfig", "metadata": {"name": app},
+        "spec": {
+            "replicas": replicas, "selector": dict(selector),
+            "strategy": {"type": "Rolling", "rollingParams": {"maxSurge": 1, "maxUnavailable": 0}},
+            "template": {"metadata": {"labels": dict(selector)}, "spec": {"containers": [
+                {"name": app, "image": f"{stream}:latest", "ports": [{"containerPort": port}]}]}},
+            "triggers": [{"type": "ConfigChange"}, {"type": "ImageChange", "imageChangeParams": {
+                "automatic": True, "containerNames": [app],
+                "from": {"kind": "ImageStreamTag", "name": f"{stream}:latest"}}}],
+        },
+    }  # fmt: skip
+    service = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": app},
+               "spec": {"selector": selector, "ports": [{"port": port, "targetPort": port}]}}  # fmt: skip
+    route = {"apiVersion": "route.openshift.io/v1", "kind": "Route", "metadata": {"name": app},
+             "spec": {"host": host, "to": {"kind": "Service", "name": app}, "port": {"targetPort": port}}}  # fmt: skip
+    return [
+        OpenShiftObject(build, f"s2i.write_context of {source} (what s2i build --as-dockerfile writes), then "
+                               f"`docker build -t {image}`; OpenShift: oc start-build {app} --from-dir={source}"),
+        OpenShiftObject(images, f"the tag {image}:latest, copied to every node with docker save and docker load"),
+        OpenShiftObject(deployment, f"the Swarm service {app}: --replicas {replicas}, --update-order start-first, "
+                                    f"`docker service update --image {image}`"),  # fmt: skip
+        OpenShiftObject(service, f"Docker's DNS name {app} on the overlay network (--endpoint-mode dnsrr)"),
+        OpenShiftObject(route, f"nginx on node 1, port {ROUTER_PORT}, resolving {app} (data/paas/route.conf)"),
+    ]
+
+
+def as_yaml(objects: list[OpenShiftObject]) -> str:
+    """The objects as one YAML stream (``oc create -f`` reads it), each after a comment saying what ran instead."""
+    import yaml  # PyYAML: a dependency of the project
+
+    documents = [f"# here: {item.here}\n" + yaml.safe_dump(item.manifest, sort_keys=False) for item in objects]
+    return "---\n".join(documents).rstrip("\n")

@@ -1,16 +1,18 @@
-"""Chapter 5 on the real engine: the test images, an S2I build, the Glance tarball, a blue/green deploy.
+"""Chapter 5 on the real engine: the test images, an S2I build, the Glance tarball, a blue/green deploy, the CI
+server following its pipeline file.
 
 The docker commands go through the executor (:func:`cookbook.shell.docker`), as in the notebook.
 """
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import docker
 import pytest
 
-from cookbook import apptest, deploy, glance, images, labels, poll, s2i, shell, waits
+from cookbook import apptest, ci, deploy, glance, images, labels, poll, s2i, shell, waits
 from cookbook.recipe import Recipe
 
 pytestmark = pytest.mark.integration
@@ -74,3 +76,71 @@ def test_blue_green_deploy_drops_no_request(client: docker.DockerClient, leaves_
         recipe.close()
     assert polling.failed == 0 and set(polling.versions) == {"aaaaaaaaaaaa", "bbbbbbbbbbbb"}
     assert [c.name for c in apps] == ["t-ch5-app-bbbbbbbbbbbb"]
+
+
+FIRST_FILE = """
+kind: pipeline
+name: it
+steps:
+  - name: look
+    image: cookbook/ci-worker
+    commands:
+      - test -f blueprintexample.py
+"""
+
+SECOND_FILE = """
+kind: pipeline
+name: it
+matrix:
+  include:
+    - {PYTHON: "3.11", IMAGE: cookbook/ci-worker}
+    - {PYTHON: "3.13", IMAGE: cookbook/ci-worker-trixie}
+steps:
+  - name: version
+    image: ${IMAGE}
+    commands:
+      - python3 -c "import sys; assert sys.version.startswith('$PYTHON')"
+"""
+
+
+def test_the_ci_server_runs_what_each_pushed_pipeline_file_says(
+    client: docker.DockerClient, tmp_path: Path, leaves_nothing: None
+) -> None:
+    """Two versions of the file give two sets of builds; a broken file fails the pipeline build in one line."""
+    recipe = Recipe("t-ch5-ci", client=client)
+    app = tmp_path / "app"
+    shutil.copytree(apptest.app_dir(), app)
+    (app / ci.PIPELINE_FILE).write_text(FIRST_FILE)
+    server = None
+    try:
+        shell.docker("network create t-ch5-ci", show=False)
+        repo = ci.make_repo(tmp_path / "git", app)
+        target = deploy.Target("t-ch5-ci", "t-ch5-none", "unused", "cookbook/t-ch5-app", "t-ch5-app", recipe.labels)
+        server = ci.CiServer(recipe, repo, target, tmp_path / "master", network="t-ch5-ci")
+        server.start()
+
+        def pushed(message: str, files: dict[str, str]) -> list[dict[str, object]]:
+            repo.commit(message, files)
+            return server.wait_for_build(repo.push())
+
+        first = pushed("a change", {"CHANGES.md": "x\n"})
+        second = pushed("the second file", {ci.PIPELINE_FILE: SECOND_FILE})
+        broken = pushed("a typo", {ci.PIPELINE_FILE: SECOND_FILE.replace("commands", "command")})
+        described = server.describe()
+    finally:
+        if server is not None:
+            server.stop()
+        recipe.close()
+    rows = {build["builder"]: build for build in first}
+    assert sorted(rows) == ["ci", "ci-worker"] and all(row["result"] == "success" for row in first)
+    assert rows["ci-worker"]["steps"] == "checkout=success, look=success"
+    assert rows["ci"]["steps"].endswith("deploy=skipped") and rows["ci"]["pipeline file"] == "unchanged: ci-worker"
+    rows = {build["builder"]: build for build in second}
+    assert sorted(rows) == ["ci", "python-3.11", "python-3.13"], "the second file's matrix ran, not the first's"
+    assert all(row["result"] == "success" for row in second), second
+    assert rows["python-3.13"]["steps"] == "checkout=success, version=success"
+    assert rows["ci"]["pipeline file"] == "reconfigured: python-3.11, python-3.13"
+    assert [row["builder"] for row in broken] == ["ci"] and broken[0]["result"] == "failure"
+    assert broken[0]["pipeline file"].startswith(".drone.yml: step 'version' has an unknown key 'command'")
+    assert "\n" not in broken[0]["pipeline file"]
+    assert "matrix        Triggerable -> python-3.11, python-3.13" in described, "the master kept the last good file"

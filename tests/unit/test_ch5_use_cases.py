@@ -24,13 +24,25 @@ FAILED ../failing/test_injected.py::test_injected_failure - AssertionError: an i
 """
 
 PIPELINE = """
+kind: pipeline
+name: app
 matrix:
-  test-py311: cookbook/ci-worker
-install: pip install -r requirements.txt
-script:
-  - py.test --junitxml=junit.xml
+  include:
+    - PYTHON: "3.11"
+      IMAGE: cookbook/ci-worker
+steps:
+  - name: install
+    image: ${IMAGE}
+    commands: pip install -r requirements.txt
+  - name: test
+    image: ${IMAGE}
+    commands:
+      - py.test --junitxml=junit.xml
+  - name: deploy
+    deploy: router
+    when:
+      status: success
 archive: junit.xml
-after_success: deploy
 """
 
 
@@ -99,33 +111,63 @@ def test_git_errors_are_one_line(tmp_path: Path) -> None:
 
 def test_the_pipeline_file_is_read() -> None:
     pipeline = ci.Pipeline.parse(PIPELINE)
-    assert pipeline.matrix == {"test-py311": "cookbook/ci-worker"}
-    assert pipeline.install == ("pip install -r requirements.txt",)
-    assert pipeline.script == ("py.test --junitxml=junit.xml",)
+    assert pipeline.name == "app" and pipeline.matrix == {"python-3.11": "cookbook/ci-worker"}
+    assert pipeline.variables == {"python-3.11": {"PYTHON": "3.11", "IMAGE": "cookbook/ci-worker"}}
+    assert pipeline.steps == (ci.Step("install", ("pip install -r requirements.txt",)),
+                              ci.Step("test", ("py.test --junitxml=junit.xml",)))  # fmt: skip
     assert (pipeline.archive, pipeline.deploy) == ("junit.xml", True)
+    assert ci.Pipeline.from_json(pipeline.to_json()) == pipeline
 
 
-def test_the_apps_pipeline_file_is_valid() -> None:
+def test_a_matrix_of_one_variable_and_a_file_without_matrix() -> None:
+    one = ci.Pipeline.parse("matrix:\n  TAG: [a, b]\nsteps:\n  - {name: t, image: 'img:${TAG}', commands: [x]}\n")
+    assert one.matrix == {"tag-a": "img:a", "tag-b": "img:b"} and not one.deploy
+    plain = ci.Pipeline.parse("steps:\n  - {name: t, image: cookbook/ci-worker, commands: [x]}\n")
+    assert plain.matrix == {"ci-worker": "cookbook/ci-worker"} and plain.variables == {"ci-worker": {}}
+
+
+def test_the_apps_pipeline_files_are_valid() -> None:
     pipeline = ci.Pipeline.parse((apptest.app_dir() / ci.PIPELINE_FILE).read_text())
-    assert set(pipeline.matrix) == {"test-py311", "test-py313"} and pipeline.deploy
+    assert set(pipeline.matrix) == {"python-3.11", "python-3.13"} and pipeline.deploy
+    assert [step.name for step in pipeline.steps] == ["install", "test"]
+    second = ci.Pipeline.parse(apptest.read_file("data/ci/drone-v2.yml"))
+    assert list(second.matrix) == ["python-3.13"] and [s.name for s in second.steps] == ["compile", "install", "test"]
+    with pytest.raises(BadParameter, match="step 'test' has an unknown key 'command' \\(did you mean 'commands'\\?\\)"):
+        ci.Pipeline.parse(apptest.read_file("data/ci/drone-broken.yml"))
+
+
+STEP = "  - {name: t, image: '${IMAGE}', commands: [x]}\n"
 
 
 @pytest.mark.parametrize(
     "text, message",
     [
-        ("matrix: {}\nscript: [py.test]\n", "no matrix"),
-        ("matrix: {a: [b]}\nscript: [py.test]\n", "no matrix"),
-        ("matrix: {a: b}\n", "has no script"),
-        ("matrix: {a: b}\nscript: [py.test]\nafter_success: git push openshift\n", "is unknown"),
-        ("matrix: {a: b}\nscript: {x: 1}\n", "not a list of commands"),
-        ("- just\n- a list\n", "holds no keys"),
-        ("matrix: [\n", "not valid YAML"),
+        ("matrix: [\n", "not valid YAML at line"),
+        ("- just\n- a list\n", "no keys"),
+        ("stepz: []\n", "unknown key 'stepz' (did you mean 'steps'?)"),
+        ("kind: secret\nsteps: []\n", "kind is 'secret'"),
+        ("steps: []\n", "no steps"),
+        ("steps:\n  - {image: x, commands: [y]}\n", "step 1 has no name"),
+        ("steps:\n  - {name: t, commands: [y]}\n", "step 't' has no image"),
+        ("steps:\n  - {name: t, image: x}\n", "step 't' has no commands"),
+        ("steps:\n  - {name: t, image: x, commands: [y], when: {status: failure}}\n", "only when: {status: success}"),
+        ("steps:\n" + STEP, "${IMAGE} is not a matrix variable"),
+        ("matrix: {include: [{IMAGE: a}, {IMAGE: a}]}\nsteps:\n" + STEP, "would both be named 'image-a'"),
+        ("matrix: {A: 1, B: 2}\nsteps:\n" + STEP, "give include:"),
+        ("matrix: {include: [{IMAGE: a}]}\nsteps:\n" + STEP + "  - {name: u, image: b, commands: [x]}\n",
+         "name 2 images"),
+        ("steps:\n  - {name: d, deploy: router}\n  - {name: t, image: x, commands: [y]}\n", "comes last"),
+        ("steps:\n  - {name: t, image: x, commands: [y]}\n  - {name: d, deploy: heroku}\n", "deploy: takes router"),
+        ("steps:\n  - {name: t, image: x, commands: [y]}\n  - {name: t, image: x, commands: [y]}\n",
+         "two steps are named 't'"),
+        ("steps:\n  - {name: d, deploy: router}\n", "no step runs commands"),
     ],
 )
 def test_bad_pipeline_files_give_one_line(text: str, message: str) -> None:
     with pytest.raises(BadParameter) as caught:
         ci.Pipeline.parse(text)
     assert message in caught.value.line() and "\n" not in caught.value.line()
+    assert caught.value.line().startswith("BadParameter: .drone.yml: ")
 
 
 def test_the_pipeline_is_read_from_what_was_pushed(tmp_path: Path) -> None:
@@ -143,7 +185,9 @@ def test_the_master_configuration_has_the_pipeline(tmp_path: Path) -> None:
     from cookbook import ci_master  # Buildbot is a dependency: no skip
 
     target = deploy.Target("net", "router", "base:1", "cookbook/app", "app", {"a": "b"})
-    pipeline = {**ci.Pipeline.parse(PIPELINE).to_json(), "matrix": {"test-py311": "img:1", "test-py313": "img:2"}}
+    parsed = ci.Pipeline.parse(PIPELINE.replace('      IMAGE: cookbook/ci-worker', '      IMAGE: cookbook/ci-worker\n'
+                                                '    - PYTHON: "3.13"\n      IMAGE: cookbook/ci-worker-trixie'))
+    pipeline = {**parsed.to_json(), "matrix": {"python-3.11": "img:1", "python-3.13": "img:2"}}
     settings = {
         "repo": str(tmp_path / "repo.git"), "pipeline": pipeline, "password": "x",
         "gateway": "172.30.0.1", "pb_port": 9999, "network": "net", "labels": {"a": "b"}, "name_prefix": "w",
@@ -152,16 +196,43 @@ def test_the_master_configuration_has_the_pipeline(tmp_path: Path) -> None:
     path = tmp_path / "settings.json"
     path.write_text(json.dumps(settings))
     config = ci_master.config(path)
-    assert [b.name for b in config["builders"]] == ["ci", "test-py311", "test-py313"]
+    assert [b.name for b in config["builders"]] == ["ci", "python-3.11", "python-3.13"]
     assert [step.kwargs["name"] for step in config["builders"][1].factory.steps] == [
-        "checkout", "install 1", "script 1", "archive"
+        "checkout", "install", "test", "archive"
     ]  # fmt: skip
-    assert [step.kwargs["name"] for step in config["builders"][0].factory.steps] == ["checkout", "test matrix", "deploy"]
+    install = config["builders"][1].factory.steps[1]
+    assert [arg.command for arg in install.kwargs["commands"]] == ["pip install -r requirements.txt"]
+    assert install.kwargs["env"] == {"PYTHON": "3.11", "IMAGE": "cookbook/ci-worker"}
+    assert [step.kwargs.get("name") or step.step_class.name for step in config["builders"][0].factory.steps] == [
+        "checkout", "pipeline", "test matrix", "deploy"
+    ]  # fmt: skip
+    assert [w.name for w in config["workers"]] == ["local", "w-python-3-11", "w-python-3-13"]
     assert config["buildbotNetUsageData"] is None
     assert config["www"]["port"] == "tcp:8010:interface=127.0.0.1"
     assert [type(s).__name__ for s in config["schedulers"]] == ["SingleBranchScheduler", "Triggerable"], "no forced build"
+    assert config["schedulers"][1].builderNames == ["python-3.11", "python-3.13"]
     assert config["protocols"]["pb"]["port"] == "tcp:9999:interface=172.30.0.1"
     assert deploy.Target.load(path) == target
+    described = ci_master.describe(path)
+    assert "matrix        Triggerable -> python-3.11, python-3.13" in described
+    assert "a fresh container of img:2 per build" in described
+    assert "install      ShellSequence: pip install -r requirements.txt" in described
+
+
+def test_the_openshift_objects_name_each_other_and_what_ran() -> None:
+    objects = paas.openshift_objects(app="ch5-app", builder="cookbook/s2i-python", source="data/apps/blueprint",
+                                     image="cookbook/ch5-s2i-app", replicas=2)  # fmt: skip
+    kinds = [item.kind for item in objects]
+    assert kinds == ["BuildConfig", "ImageStream", "DeploymentConfig", "Service", "Route"]
+    spec = {item.kind: item.manifest["spec"] for item in objects}
+    assert spec["BuildConfig"]["strategy"]["sourceStrategy"]["from"]["name"] == "cookbook/s2i-python"
+    assert spec["BuildConfig"]["output"]["to"]["name"] == "ch5-s2i-app:latest"
+    assert spec["DeploymentConfig"]["replicas"] == 2 and spec["Route"]["to"]["name"] == "ch5-app"
+    text = paas.as_yaml(objects)
+    import yaml
+
+    assert [doc["kind"] for doc in yaml.safe_load_all(text)] == kinds
+    assert text.count("# here: ") == 5 and "&id" not in text
 
 
 def test_router_conf_points_at_the_backend() -> None:
