@@ -107,7 +107,7 @@ def exercise(key: str, recipe: str, task: str, hint: str) -> Callable[[Checker],
 
 def everything() -> dict[str, Exercise]:
     """Every exercise of every chapter, by key."""
-    from cookbook.exercises import ch6  # noqa: F401 - importing a chapter registers its exercises
+    from cookbook.exercises import ch4, ch5, ch6, ch7  # noqa: F401 - importing a chapter registers its exercises
 
     return dict(_REGISTRY)
 
@@ -129,7 +129,8 @@ def solution(key: str) -> dict[str, Any]:
 
 
 def clean(client: docker.DockerClient) -> list[str]:
-    """Remove every container, network, volume and image tag whose name starts with ``cb-ex-``; say which."""
+    """Remove every container, network, volume, image tag and ``.cookbook/`` file whose name starts with
+    ``cb-ex-``; say which."""
     removed: list[str] = []
     for container in client.containers.list(all=True, filters={"name": PREFIX}):
         if container.name.startswith(PREFIX):
@@ -148,6 +149,10 @@ def clean(client: docker.DockerClient) -> list[str]:
             if tag.startswith(PREFIX):
                 client.images.remove(tag)
                 removed.append(f"image {tag}")
+    for path in sorted(config.settings().state_dir.glob(f"{PREFIX}*")):
+        if path.is_file():
+            path.unlink()
+            removed.append(f"file .cookbook/{path.name}")
     return removed
 
 
