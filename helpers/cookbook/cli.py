@@ -1,6 +1,7 @@
 """The ``cookbook`` command: a thin layer that parses arguments and calls the modules.
 
-``bench`` runs chapter 7's benchmarks headless (:mod:`cookbook.bench`) into CSV and PNG files.
+``bench`` runs chapter 7's benchmarks headless (:mod:`cookbook.bench`) into CSV and PNG files and an
+HTML page (``index.html``) in its output folder.
 
 Exit codes: 0 done, 1 a failure (engine, build, check), 2 bad input.
 """
@@ -10,8 +11,9 @@ from __future__ import annotations
 import argparse
 import shutil
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn, Sequence
+from typing import NoReturn
 
 from cookbook import config, engine, exercises, hostfiles, images, labels, packages, runner, shell
 from cookbook.errors import BadParameter, CookbookError
@@ -39,7 +41,9 @@ def _doctor(args: argparse.Namespace) -> int:
         print(f"{key.replace('_', ' '):<15}: {value}")
     print(f"published ports: on {engine.publish_ip()}, reached from here at {engine.published_host()}")
     here = hostfiles.engine_sees(client)
-    print(f"our files      : {'bind-mounted (the engine runs here)' if here else 'copied into containers (the engine runs elsewhere)'}")
+    print(
+        f"our files      : {'bind-mounted (the engine runs here)' if here else 'copied into containers (the engine runs elsewhere)'}"
+    )
     free = shutil.disk_usage(settings.state_dir.parent if settings.state_dir.parent.exists() else "/").free / 2**30
     print(f"free disk      : {free:.1f} GiB")
     if free < MIN_FREE_GIB:
@@ -116,16 +120,31 @@ def _bench(args: argparse.Namespace) -> int:
     params = bench.Params.defaults(args.quick)
     out = Path(args.out)
     runner.writable(out)
-    reference = bench.reference()
+    published = bench.published()
+    scratch = config.settings().state_dir / "scratch"
+    record = bench.start_record(None, params, args.quick, args.name, {"scratch (the fio host folder)": str(scratch)})
+    tables = {}
     for name in names:
         print(f"bench {name}: {'quick' if args.quick else 'full'} run ...", file=sys.stderr, flush=True)
-        tables = bench.measure(name, params, progress=lambda text: print(f"  {text}", file=sys.stderr, flush=True))
-        for key, table in tables.items():
-            table.to_csv(out / f"{key}.csv", index=False)
-            figure = plots.figure(key, table, reference)
+        tables.update(
+            bench.measure(name, params, progress=lambda text: print(f"  {text}", file=sys.stderr, flush=True))
+        )
+    run = bench.Run(tables, bench.finish_record(record, names))
+    bench.write_run(out, run)
+    beside = not args.no_reference and out.resolve() != bench.results_dir().resolve()
+    reference = bench.reference_run() if beside else bench.Run()
+    context = plots.Context(
+        published, reference.tables, live_label=run.label, reference_label=reference.label if reference.tables else ""
+    )
+    figures = []
+    for key, table in tables.items():
+        figure = plots.figure(key, table, context)
+        if figure is not None:
             figure.savefig(out / f"{key}.png", dpi=100)
             plt.close(figure)
-            print(f"{out / key}.csv ({len(table)} rows), {out / key}.png", flush=True)
+            figures.append(out / f"{key}.png")
+        print(f"{out / key}.csv ({len(table)} rows){f', {out / key}.png' if figure is not None else ''}", flush=True)
+    print(bench.write_page(out, run, published, figures), flush=True)
     return 0
 
 
@@ -168,10 +187,18 @@ def parser() -> argparse.ArgumentParser:
     clean.add_argument("--all", action="store_true", help="also what live sessions (open notebooks) made")
     clean.set_defaults(func=_clean)
 
-    bench_cmd = sub.add_parser("bench", help="chapter 7's benchmarks headless: CSV and PNG per benchmark")
-    bench_cmd.add_argument("benchmark", nargs="?", default="all", choices=["cpu", "disk", "net", "startstop", "stats", "all"])
+    bench_cmd = sub.add_parser("bench", help="chapter 7's benchmarks headless: CSV, PNG and an HTML page")
+    bench_cmd.add_argument(
+        "benchmark", nargs="?", default="all", choices=["cpu", "disk", "net", "startstop", "stats", "all"]
+    )
     bench_cmd.add_argument("--quick", action="store_true", help="few pairs, small sizes")
     bench_cmd.add_argument("--out", default="build/bench", help="output folder (default: build/bench)")
+    bench_cmd.add_argument("--name", default="cookbook bench", help="the run's name in legends and on its page")
+    bench_cmd.add_argument(
+        "--no-reference",
+        action="store_true",
+        help="do not draw the committed reference run (data/results) beside this one",
+    )
     bench_cmd.set_defaults(func=_bench)
 
     lab = sub.add_parser("lab", help="open the notebooks in JupyterLab (127.0.0.1, with a token)")

@@ -24,15 +24,15 @@ import threading
 import time
 import urllib.parse
 import urllib.request
+from collections.abc import Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Mapping
+from typing import Any
 
-import docker
-import docker.errors
 import pandas as pd
 
 from cookbook import engine, labels
-from cookbook.bench import still_there
+from cookbook.bench.parsers import stats_row
+from cookbook.bench.statsapi import still_there
 from cookbook.errors import CookbookError
 
 METRICS = {
@@ -54,7 +54,8 @@ def values(sample: Mapping[str, Any]) -> dict[str, float]:
         return float(sum(e.get("value", 0) for e in blkio if e.get("op", "").lower() == op))
 
     return {
-        "container_cpu_usage_seconds_total": sample.get("cpu_stats", {}).get("cpu_usage", {}).get("total_usage", 0) / 1e9,
+        "container_cpu_usage_seconds_total": sample.get("cpu_stats", {}).get("cpu_usage", {}).get("total_usage", 0)
+        / 1e9,
         "container_memory_usage_bytes": float(sample.get("memory_stats", {}).get("usage", 0)),
         "container_network_receive_bytes_total": float(sum(n.get("rx_bytes", 0) for n in nets)),
         "container_network_transmit_bytes_total": float(sum(n.get("tx_bytes", 0) for n in nets)),
@@ -90,6 +91,8 @@ class Exporter:
 
     Attributes:
         scrapes: How many scrapes were answered.
+        history: Every stats sample's CPU % as the stats API gives it (what ``docker stats`` prints):
+            (epoch seconds, container name, CPU %), to set beside what Prometheus makes of the counter.
     """
 
     def __init__(self, address: str, label: str, endpoint: engine.Endpoint | None = None) -> None:
@@ -97,6 +100,7 @@ class Exporter:
         self.label = label
         self.scrapes = 0
         self.latest: dict[str, Mapping[str, Any]] = {}
+        self.history: list[tuple[float, str, float]] = []
         self._followed: set[str] = set()
         self._stop = threading.Event()
         self._lock = threading.Lock()
@@ -131,14 +135,16 @@ class Exporter:
     def target(self) -> str:
         """``host:port`` for Prometheus' scrape config."""
         host, port = self.server.server_address[:2]
-        return f"{host}:{port}"
+        return f"{host!s}:{port}"
 
     def _follow(self, container_id: str, name: str) -> None:
         begun = time.thread_time()
         try:
             for sample in self.client.api.stats(container_id, stream=True, decode=True):
+                percent = stats_row(sample)["cpu_percent"]
                 with self._lock:
                     self.latest[name] = sample
+                    self.history.append((time.time(), name, percent))
                     self._cpu += time.thread_time() - begun
                 begun = time.thread_time()
                 if self._stop.is_set():
@@ -175,7 +181,7 @@ class Exporter:
         with self._lock:
             return 100.0 * self._cpu / max(time.monotonic() - self.started, 1e-9)
 
-    def start(self) -> "Exporter":
+    def start(self) -> Exporter:
         """Start answering scrapes (in a background thread); return the exporter."""
         self.started = time.monotonic()
         self.thread.start()
@@ -192,9 +198,11 @@ class Exporter:
         self.server.server_close()
         self.client.close()
         if report and self.errors:
-            raise CookbookError("the stats exporter: " + "; ".join(self.errors), "look at the engine, then run the cell again.")
+            raise CookbookError(
+                "the stats exporter: " + "; ".join(self.errors), "look at the engine, then run the cell again."
+            )
 
-    def __enter__(self) -> "Exporter":
+    def __enter__(self) -> Exporter:
         return self.start()
 
     def __exit__(self, kind: object, *exc: object) -> None:
@@ -259,6 +267,52 @@ def collect(base_url: str, start: float, end: float, step: float = 1.0) -> pd.Da
         frame["panel"] = panel
         frames.append(frame)
     return pd.concat(frames, ignore_index=True)
+
+
+WINDOW = 5.0
+"""Seconds of the rate window of the CPU query (``rate(...[5s])``)."""
+
+
+def cpu_windows(
+    base_url: str,
+    start: float,
+    end: float,
+    history: list[tuple[float, str, float]],
+    window: float = WINDOW,
+    step: float = 1.0,
+) -> pd.DataFrame:
+    """The CPU rate Prometheus computes, how many samples each window held, and the stats API's own CPU %.
+
+    Prometheus' ``rate()`` needs two samples in its window and extrapolates from those it has:
+    while a series is younger than the window, it covers only part of it, and the rate reads low.
+
+    Args:
+        base_url: Prometheus' address.
+        start: Epoch seconds (t = 0).
+        end: Epoch seconds.
+        history: :attr:`Exporter.history`.
+        window: The rate window in seconds.
+        step: Seconds between evaluations.
+
+    Returns:
+        Columns: t, container, rate_percent, samples (in the window), stats_percent (median of the
+        stats API's CPU % over the same window, what ``docker stats`` showed meanwhile).
+    """
+    metric = "container_cpu_usage_seconds_total"
+    rates = query_range(base_url, f"100 * rate({metric}[{window:g}s])", start, end, step)
+    counts = query_range(base_url, f"count_over_time({metric}[{window:g}s])", start, end, step)
+    table = rates.rename(columns={"value": "rate_percent"}).merge(
+        counts.rename(columns={"value": "samples"}), on=["t", "container"]
+    )
+    seen = pd.DataFrame(history, columns=["epoch", "container", "cpu_percent"])
+    seen["t"] = seen["epoch"] - start
+
+    def stats_percent(row: pd.Series) -> float:
+        mine = seen[(seen["container"] == row["container"]) & (seen["t"] > row["t"] - window) & (seen["t"] <= row["t"])]
+        return float(mine["cpu_percent"].median()) if len(mine) else float("nan")
+
+    table["stats_percent"] = table.apply(stats_percent, axis=1) if len(table) else []
+    return table
 
 
 def scrapes_held(base_url: str, metric: str = "container_cpu_usage_seconds_total") -> int:

@@ -6,8 +6,9 @@ import html
 import json
 import re
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 
 def exercises_and_diagrams(notebook: Path) -> tuple[list[str], int]:
@@ -57,8 +58,10 @@ def write_index(
     for outcome in outcomes:
         name = str(outcome.notebook)
         state = "<span class='ok'>ran</span>" if outcome.ok else f"<span class='bad'>failed: {e(outcome.error)}</span>"
-        parts.append(f"<h2>{e(name)}</h2><p>{state} in {outcome.seconds:.1f} s — "
-                     f"<a href='{e(name)}.html'>executed notebook</a></p>")
+        parts.append(
+            f"<h2>{e(name)}</h2><p>{state} in {outcome.seconds:.1f} s — "
+            f"<a href='{e(name)}.html'>executed notebook</a></p>"
+        )
         keys, drawn = exercises_and_diagrams(out / f"{name}.ipynb")
         if keys or drawn:
             parts.append(f"<p>{drawn} diagram{'s' if drawn != 1 else ''} drawn from the engine's state; "
@@ -84,12 +87,24 @@ def write_index(
             listed = ", ".join(f"{package} {version}" for package, version in versions.items())
             parts.append(f"<tr><td>cookbook/{e(name)}</td><td>{e(listed)}</td></tr>")
         parts.append("</table>")
+    pages = sorted(p for p in out.glob("*/index.html") if p.is_file())
+    if pages:
+        parts.append("<h2>Benchmark pages</h2><ul>")
+        for page in pages:
+            relative = page.relative_to(out).as_posix()
+            parts.append(
+                f"<li><a href='{e(relative)}'>{e(page.parent.name)}</a>: a <code>cookbook bench</code> run, "
+                "its tables and plots</li>"
+            )
+        parts.append("</ul>")
     plots = sorted(p for p in out.rglob("*.png") if p.is_file())
     if plots:
         parts.append("<h2>Benchmark plots</h2>")
         for plot in plots:
             relative = plot.relative_to(out).as_posix()
-            parts.append(f"<figure><img src='{e(relative)}' style='max-width:100%'><figcaption>{e(relative)}</figcaption></figure>")
+            parts.append(
+                f"<figure><img src='{e(relative)}' style='max-width:100%'><figcaption>{e(relative)}</figcaption></figure>"
+            )
     parts.append("</body></html>")
     index = out / "index.html"
     index.write_text("\n".join(parts))

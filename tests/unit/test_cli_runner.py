@@ -71,7 +71,9 @@ def test_every_parameter_cell_line_is_a_papermill_parameter() -> None:
     for path in runner.chapters().values():
         declared = papermill.inspect_notebook(str(path))
         cells = [c for c in json.loads(path.read_text())["cells"] if "parameters" in c["metadata"].get("tags", [])]
-        assigned = [line.split("=")[0].strip() for line in "".join(cells[0]["source"]).splitlines() if "=" in line.split("#")[0]]
+        assigned = [
+            line.split("=")[0].strip() for line in "".join(cells[0]["source"]).splitlines() if "=" in line.split("#")[0]
+        ]
         assert sorted(assigned) == sorted(declared), f"{path.name}: papermill cannot read some parameters"
 
 
@@ -116,3 +118,12 @@ def test_the_report_lists_each_chapters_exercises_and_diagrams(tmp_path: Path) -
     outcome = runner.Outcome("06-api-and-bindings", True, 1.0)
     index = report.write_index(tmp_path, [], [outcome], {"engine": "x"}).read_text()
     assert "ch6-remote-container" in index and "1 diagram drawn from the engine's state" in index
+
+
+def test_the_report_links_each_bench_page(tmp_path: Path) -> None:
+    from cookbook import report
+
+    (tmp_path / "bench").mkdir()
+    (tmp_path / "bench" / "index.html").write_text("<html></html>")
+    index = report.write_index(tmp_path, [], [], {"engine": "x"}).read_text()
+    assert "<a href='bench/index.html'>bench</a>" in index
