@@ -8,7 +8,8 @@ the engine's state and the source changes with it.
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import docker
 import graphviz
@@ -26,6 +27,11 @@ def _graph(title: str) -> graphviz.Digraph:
     graph = graphviz.Digraph(graph_attr={"rankdir": "LR", "label": title, "labelloc": "t", **_STYLE},
                              node_attr=_STYLE, edge_attr={**_STYLE, "fontsize": "9"})  # fmt: skip
     return graph
+
+
+def _node(kind: str, name: str) -> str:
+    """A node id: graphviz reads ``a:b`` in an edge as node ``a``, port ``b``, so no colon may remain."""
+    return f"{kind}_{name}".replace(":", "_")
 
 
 def _networks_of(container: Any) -> dict[str, dict[str, Any]]:
@@ -51,13 +57,15 @@ def containers_graph(client: docker.DockerClient, containers: Sequence[Any], tit
         for name, settings in _networks_of(container).items():
             if name not in seen_networks:
                 seen_networks.add(name)
-                graph.node(f"net:{name}", _network_label(client, name), **_NETWORK)
-                graph.edge(host, f"net:{name}", style="dashed", arrowhead="none")
+                graph.node(_node("net", name), _network_label(client, name), **_NETWORK)
+                graph.edge(host, _node("net", name), style="dashed", arrowhead="none")
             address = settings.get("IPAddress") or ""
             via = "veth pair" if name == "bridge" else "veth"
-            graph.edge(f"net:{name}", container.name, label=f"{via}: eth0 {address}".strip(), arrowhead="none")
+            graph.edge(_node("net", name), container.name, label=f"{via}: eth0 {address}".strip(), arrowhead="none")
         if mode.startswith("container:") or mode in ("host", "none"):
-            graph.edge(host if mode == "host" else container.name, container.name, label=f"--net={mode}", style="dotted")
+            graph.edge(
+                host if mode == "host" else container.name, container.name, label=f"--net={mode}", style="dotted"
+            )
         for inner, bindings in sorted((container.attrs["NetworkSettings"].get("Ports") or {}).items()):
             for binding in bindings or []:
                 outer = f"{binding.get('HostIp') or '0.0.0.0'}:{binding['HostPort']}"
@@ -65,7 +73,7 @@ def containers_graph(client: docker.DockerClient, containers: Sequence[Any], tit
         for mount in container.attrs.get("Mounts") or []:
             source = mount.get("Name") or mount.get("Source", "")
             short = source if len(source) < 24 else f"{source[:12]}…"
-            node = f"vol:{source}"
+            node = _node("vol", source)
             graph.node(node, f"{mount.get('Type', 'volume')}\n{short}", **_VOLUME)
             graph.edge(node, container.name, label=f"{mount.get('Destination')}{'' if mount.get('RW') else ' (ro)'}")
     return graph
@@ -99,7 +107,9 @@ def hosts_graph(hosts: Mapping[str, Mapping[str, str]], links: Iterable[tuple[st
     return graph
 
 
-def flow_graph(steps: Sequence[tuple[str, str]], edges: Iterable[tuple[str, str, str]], title: str = "") -> graphviz.Digraph:
+def flow_graph(
+    steps: Sequence[tuple[str, str]], edges: Iterable[tuple[str, str, str]], title: str = ""
+) -> graphviz.Digraph:
     """A flow (a CI run: push → builds → deploy; a route → tasks): ``(node, label)`` steps, ``(from, to, label)`` edges."""
     graph = _graph(title)
     for node, label in steps:
@@ -107,6 +117,49 @@ def flow_graph(steps: Sequence[tuple[str, str]], edges: Iterable[tuple[str, str,
         graph.node(node, label, **{**_CONTAINER, "fillcolor": "#f8cbad" if failed else _CONTAINER["fillcolor"]})
     for source, target, label in edges:
         graph.edge(source, target, label=label)
+    return graph
+
+
+def ci_graph(revision: str, builds: Sequence[Mapping[str, Any]], title: str = "") -> graphviz.Digraph:
+    """One push through the CI server: the pipeline build, one build per matrix entry, and the deploy.
+
+    Args:
+        revision: The pushed revision (shown short).
+        builds: The CI server's rows for it (``builder``, ``build``, ``result``, ``steps``), as
+            :meth:`cookbook.ci.Server.wait_for_build` returns them.
+        title: The diagram's caption.
+    """
+    steps = [("push", f"git push\n{revision[:8]}")]
+    edges = []
+    pipeline = next((row for row in builds if row["builder"] == "ci"), None)
+    for row in builds:
+        node = _node("build", row["builder"])
+        steps.append((node, f"{row['builder']} #{row['build']}: {row['result']}"))
+        if row is pipeline:
+            edges.append(("push", node, "hook"))
+        else:
+            edges.append((_node("build", "ci") if pipeline else "push", node, "matrix entry"))
+    if pipeline is not None:
+        deployed = "deploy=success" in str(pipeline.get("steps", ""))
+        steps.append(("deploy", f"router: {revision[:8]} deployed" if deployed else "router: not deployed (refused)"))
+        edges.append((_node("build", "ci"), "deploy", "deploy" if deployed else "stopped before deploy"))
+    return flow_graph(steps, edges, title or f"the CI run of {revision[:8]}")
+
+
+def service_graph(route: str, tasks: Sequence[Mapping[str, Any]], title: str = "") -> graphviz.Digraph:
+    """A router and the tasks of the service behind it, each on its node with its image.
+
+    Args:
+        route: What the router is (its address).
+        tasks: Rows with ``task``, ``node``, ``image`` and ``state`` (:func:`cookbook.paas.tasks`).
+        title: The diagram's caption.
+    """
+    graph = _graph(title or f"{len(tasks)} tasks behind the route")
+    graph.node("route", f"route (nginx)\n{route}", **_HOST)
+    for row in tasks:
+        node = _node("task", row["task"])
+        graph.node(node, f"{row['task']}\non {row['node']}\n{row['image']}\n{row['state']}", **_CONTAINER)
+        graph.edge("route", node, label="DNS round robin")
     return graph
 
 

@@ -10,6 +10,7 @@ and are only removed when asked for (``cookbook clean --images``).
 from __future__ import annotations
 
 import atexit
+import functools
 import os
 import shutil
 import signal
@@ -17,9 +18,10 @@ import socket
 import tempfile
 import threading
 import uuid
-from pathlib import Path
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from pathlib import Path
+from typing import Any
 
 import docker
 import docker.errors
@@ -179,6 +181,17 @@ class Swept:
         """How many resources were removed."""
         return sum(len(v) for v in self.removed.values())
 
+    def named(self) -> str:
+        """Like ``str()``, with the names of what was removed (folders only counted)."""
+        parts = []
+        for kind, names in self.removed.items():
+            if names:
+                noun = kind[:-1] if len(names) == 1 else kind
+                listed = "" if kind == "folders" else f" ({', '.join(sorted(names))})"
+                parts.append(f"{len(names)} {noun}{listed}")
+        said = "removed " + ", ".join(parts) if parts else "nothing to remove"
+        return f"{said}; could not remove {len(self.failed)}: {'; '.join(self.failed)}" if self.failed else said
+
     def __str__(self) -> str:
         parts = [f"{len(v)} {k[:-1] if len(v) == 1 else k}" for k, v in self.removed.items() if v]
         said = "removed " + ", ".join(parts) if parts else "nothing to remove"
@@ -266,7 +279,7 @@ def sweep(
     for image in candidates.values():
         if _ours_image(image, stale_only, session, images and not recipe and not session):
             name = (image.tags or [image.short_id])[0]
-            if _remove(lambda i=image: client.images.remove(i.id, force=True), f"image {name}", swept.failed):
+            if _remove(functools.partial(client.images.remove, image.id, force=True), f"image {name}", swept.failed):
                 swept.images.append(name)
     if folders:
         swept.folders = sweep_scratch(session, recipe, stale_only)

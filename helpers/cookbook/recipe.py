@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 import docker
 
@@ -70,11 +71,15 @@ class Recipe:
         """The labels of everything this recipe creates."""
         return labels.for_recipe(self.name)
 
-    def run(self, image: str, command: str | Sequence[str] | None = None, **settings: Any) -> containers.ManagedContainer:
+    def run(
+        self, image: str, command: str | Sequence[str] | None = None, **settings: Any
+    ) -> containers.ManagedContainer:
         """Start a container for this recipe (see :func:`cookbook.containers.run`)."""
         return containers.run(image, command, recipe=self.name, client=self.client, **settings)
 
-    def run_to_exit(self, image: str, command: str | Sequence[str] | None = None, **settings: Any) -> containers.Finished:
+    def run_to_exit(
+        self, image: str, command: str | Sequence[str] | None = None, **settings: Any
+    ) -> containers.Finished:
         """Run a container of this recipe to its end (see :func:`cookbook.containers.run_to_exit`)."""
         return containers.run_to_exit(image, command, recipe=self.name, client=self.client, **settings)
 
@@ -109,9 +114,9 @@ class Recipe:
         labels.close_recipe(self.name)
         if swept.failed:
             raise CookbookError(f"cleaning up {self.name}: {swept}.", "remove those by hand, or run `cookbook clean`.")
-        return Said(f"cleaned up {self.name}: {swept}")
+        return Said(f"cleaned up {self.name}: {swept.named()}")
 
-    def __enter__(self) -> "Recipe":
+    def __enter__(self) -> Recipe:
         return self
 
     def __exit__(self, *exc: object) -> None:

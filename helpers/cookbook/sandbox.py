@@ -37,9 +37,10 @@ import ipaddress
 import re
 import shutil
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 from urllib.parse import urlparse
 
 import docker
@@ -50,7 +51,8 @@ from docker.models.networks import Network
 from docker.models.volumes import Volume
 from docker.types import IPAMConfig, IPAMPool
 
-from cookbook import config, containers, engine as engines, images, labels, tls, waits
+from cookbook import config, containers, images, labels, tls, waits
+from cookbook import engine as engines
 from cookbook.engine import Endpoint, client_for, connect
 from cookbook.errors import BadParameter, CookbookError, NoEngine, SandboxFailed, WaitTimeout
 
@@ -170,7 +172,9 @@ def _load(reference: str, source: docker.DockerClient, target: docker.DockerClie
                 raise CookbookError(f"loading {reference!r} failed: {message['error']}")
     except docker.errors.APIError as exc:
         said = " ".join(str(exc.explanation or exc).split())
-        raise CookbookError(f"loading {reference!r} failed: {said}", "free space on that engine, or use a smaller image.") from None
+        raise CookbookError(
+            f"loading {reference!r} failed: {said}", "free space on that engine, or use a smaller image."
+        ) from None
 
 
 @dataclass
@@ -289,9 +293,10 @@ class Sandbox:
         return copy_image(image, self.host, self.client)
 
     def close(self) -> None:
-        """Remove the sandbox: its container, its volume, its network and its folder."""
+        """Remove the sandbox: its container, its volume, its network and its folder; say so in one line."""
         self.client.close()
         _discard(self.container, self.volume, self.state_dir, self.own_network)
+        print(f"removed the sandbox engine {self.name} and everything in it (its container, volume and folder)")
 
     def __enter__(self) -> Sandbox:
         return self
@@ -459,8 +464,11 @@ def engine(
         ip, published = waits.host_port(container, port)
         url = f"tcp://{ip}:{published}"
         # Until the daemon answers, a client that asks nothing at creation (a fixed API version).
-        waiting = docker.DockerClient(base_url=url, version=engines.MINIMUM_DOCKER_API_VERSION,
-                                      tls=engines.tls_config(Endpoint(url, str(cert_path) if cert_path else None)))
+        waiting = docker.DockerClient(
+            base_url=url,
+            version=engines.MINIMUM_DOCKER_API_VERSION,
+            tls=engines.tls_config(Endpoint(url, str(cert_path) if cert_path else None)),
+        )
         box = Sandbox(name, url, waiting, container, dockerd, cert_path, server_cert, folder, volume, host, own)
         if not environment_file:
             box.wait(timeout)
@@ -666,7 +674,9 @@ def _sandbox_nodes(
     try:
         for number in range(1, n + 1):
             name = f"{network.name}-node{number}"
-            boxes.append(engine(name=name, network=network.name, ports=ports, recipe=recipe, timeout=timeout, client=host))
+            boxes.append(
+                engine(name=name, network=network.name, ports=ports, recipe=recipe, timeout=timeout, client=host)
+            )
     except BaseException:
         for box in boxes:
             box.close()
@@ -686,7 +696,9 @@ def _form_swarm(nodes: list[Node], timeout: float | None) -> None:
     for node in nodes[1:]:
         own = f"{node.advertise}:{SWARM_PORT}" if node.sandbox is None and node.advertise else f"0.0.0.0:{SWARM_PORT}"
         node.client.swarm.join(
-            remote_addrs=[f"{manager_address}:{SWARM_PORT}"], join_token=token, advertise_addr=node.advertise,
+            remote_addrs=[f"{manager_address}:{SWARM_PORT}"],
+            join_token=token,
+            advertise_addr=node.advertise,
             listen_addr=own,
         )
 

@@ -12,7 +12,7 @@ class _Container:
     def __init__(self, name: str, networks: dict[str, str], ports: dict[str, list[dict[str, str]]] | None = None,
                  mounts: list[dict[str, Any]] | None = None, mode: str = "default") -> None:  # fmt: skip
         self.name = name
-        self.attrs = {
+        self.attrs: dict[str, Any] = {
             "NetworkSettings": {"Networks": {n: {"IPAddress": a} for n, a in networks.items()}, "Ports": ports or {}},
             "HostConfig": {"NetworkMode": mode},
             "Mounts": mounts or [],
@@ -62,3 +62,44 @@ def test_hosts_flows_and_tls_clients() -> None:
 def test_show_renders_a_png() -> None:
     image = diagrams.show(diagrams.flow_graph([("a", "a")], []))
     assert image.data.startswith(b"\x89PNG")
+
+
+def test_ci_graph_follows_the_builds_and_the_deploy() -> None:
+    rows = [
+        {"builder": "ci", "build": 3, "result": "success", "steps": "pipeline=success, deploy=success"},
+        {"builder": "python-3.11", "build": 2, "result": "success", "steps": "pytest=success"},
+    ]
+    passed = diagrams.ci_graph("0123456789ab", rows).source
+    assert "python-3.11 #2: success" in passed and "router: 01234567 deployed" in passed
+    rows[0] = {**rows[0], "result": "failure", "steps": "pipeline=success, test matrix=failure"}
+    rows.append({"builder": "python-3.13", "build": 2, "result": "failure", "steps": "pytest=failure"})
+    failed = diagrams.ci_graph("0123456789ab", rows).source
+    assert "python-3.13 #2: failure" in failed and "not deployed" in failed and "#f8cbad" in failed
+
+
+def test_service_graph_has_one_node_per_task() -> None:
+    tasks = [{"task": "app.1", "node": "n1", "image": "app:v1", "state": "running"}]
+    one = diagrams.service_graph("10.0.0.2:8080", tasks).source
+    two = diagrams.service_graph("10.0.0.2:8080", [*tasks, {**tasks[0], "task": "app.2", "node": "n2"}]).source
+    assert one.count("DNS round robin") == 1 and two.count("DNS round robin") == 2 and "on n2" in two
+
+
+def _drawn_nodes(graph: Any) -> set[str]:
+    """The nodes graphviz lays out (``plain`` format): an id with a colon would add a phantom node."""
+    plain = graph.pipe(format="plain").decode()
+    return {line.split()[1].strip('"') for line in plain.splitlines() if line.startswith("node ")}
+
+
+def test_every_edge_joins_the_nodes_drawn_and_no_phantom_node_appears() -> None:
+    one = _Container(
+        "ch4-one",
+        {"bridge": "172.17.0.2"},
+        mounts=[{"Type": "volume", "Name": "notes", "Destination": "/data", "RW": True}],
+    )
+    drawn = _drawn_nodes(diagrams.containers_graph(CLIENT, [one]))  # type: ignore[arg-type]
+    assert drawn == {"host", "ch4-one", "net_bridge", "vol_notes"}
+    rows = [
+        {"builder": "ci", "build": 1, "result": "success", "steps": "deploy=success"},
+        {"builder": "python-3.11", "build": 1, "result": "success", "steps": ""},
+    ]
+    assert _drawn_nodes(diagrams.ci_graph("0123456789ab", rows)) == {"push", "build_ci", "build_python-3.11", "deploy"}

@@ -49,3 +49,30 @@ def test_a_missing_variable_is_one_line() -> None:
 def test_an_unknown_exercise_is_refused(key: str) -> None:
     with pytest.raises(KeyError):
         exercises.get(key)
+
+
+CHAPTERS = {
+    "ch4": "04-networking-and-data",
+    "ch5": "05-use-cases",
+    "ch6": "06-api-and-bindings",
+    "ch7": "07-performance",
+}
+
+
+@pytest.mark.parametrize("prefix", sorted(CHAPTERS))
+def test_every_exercise_is_in_its_chapter_after_a_see_also_and_the_chapter_has_a_book_map(prefix: str) -> None:
+    import nbformat
+
+    from cookbook import config
+
+    notebook = nbformat.read(config.project_root() / "notebooks" / f"{CHAPTERS[prefix]}.ipynb", as_version=4)
+    sources = [cell.source for cell in notebook.cells]
+    assert "today's way, in Docker's documentation" in sources[0], "the chapter opens with its book map"
+    keys = sorted(key for key in exercises.everything() if key.startswith(f"{prefix}-"))
+    shown = sorted(s.split('"')[1] for s in sources if s.startswith("cb.exercises.show("))
+    assert shown == keys
+    for key in keys:
+        at = sources.index(f'cb.exercises.show("{key}")')
+        recipe = sources[max(0, at - 25) : at + 6]
+        assert any(s.startswith("**See also.**") or "\n**See also.**" in s for s in recipe), f"{key}: no See also"
+    assert any("cb.exercises.clean(" in s for s in sources), "the chapter removes what the tasks made"

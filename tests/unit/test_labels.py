@@ -31,7 +31,11 @@ def test_for_recipe_carries_session_and_recipe() -> None:
 def test_sweep_spares_unlabelled_resources() -> None:
     client = FakeClient()
     mine = labels.for_recipe("r")
-    ours = [client.containers.add("ours", mine), client.networks.add("ournet", mine), client.volumes.add("ourvol", mine)]
+    ours = [
+        client.containers.add("ours", mine),
+        client.networks.add("ournet", mine),
+        client.volumes.add("ourvol", mine),
+    ]
     theirs = [client.containers.add("user"), client.networks.add("usernet"), client.volumes.add("uservol")]
     swept = labels.sweep(client)
     assert all(r.removed for r in ours)
@@ -104,10 +108,12 @@ def test_live_sessions_are_named_and_a_dead_one_is_not() -> None:
     client.volumes.add("old", dead_session_labels())
     elsewhere = {**labels.for_recipe("r"), labels.SESSION: "7-abc", labels.HOST: "another-host"}
     client.networks.add("theirs", elsewhere)
-    assert sorted(labels.live_sessions(client)) == sorted([
-        f"session 7-abc (process {os.getpid()} on another-host)",
-        f"session {labels.session_id()} (process {os.getpid()} on {socket.gethostname()})",
-    ])
+    assert sorted(labels.live_sessions(client)) == sorted(
+        [
+            f"session 7-abc (process {os.getpid()} on another-host)",
+            f"session {labels.session_id()} (process {os.getpid()} on {socket.gethostname()})",
+        ]
+    )
 
 
 def test_a_refused_removal_is_reported_not_dropped() -> None:
@@ -124,5 +130,15 @@ def test_a_refused_removal_is_reported_not_dropped() -> None:
     swept = labels.sweep(client)
     assert swept.containers == ["gone"] and swept.networks == []
     assert swept.failed == ["network busy-net (network busy-net has active endpoints)"]
-    assert str(swept) == "removed 1 container; could not remove 1: network busy-net (network busy-net has active endpoints)"
+    assert (
+        str(swept)
+        == "removed 1 container; could not remove 1: network busy-net (network busy-net has active endpoints)"
+    )
     assert swept.total == 1
+
+
+def test_a_recipes_clean_up_line_names_what_it_removed() -> None:
+    swept = labels.Swept(containers=["ch4-etcd"], networks=["ch4-hosts"], folders=["/x/multi-host"])
+    assert swept.named() == "removed 1 container (ch4-etcd), 1 network (ch4-hosts), 1 folder"
+    assert str(swept) == "removed 1 container, 1 network, 1 folder"
+    assert labels.Swept().named() == "nothing to remove"
