@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 QUICK  ?=
 
-.PHONY: setup host browser venv engine images run test lab notebooks clean lock test-fast
+.PHONY: setup host browser venv engine images run test lab notebooks clean lock test-fast lint
 
 setup: host venv engine images
 
@@ -45,8 +45,14 @@ images: venv engine
 run: setup
 	$(BIN)/cookbook run --all $(if $(QUICK),--quick,)
 
-test: setup browser
+test: setup browser lint
 	$(BIN)/python -m pytest --nbval --nbval-sanitize-with tests/sanitize.cfg tests notebooks
+
+# Lint and types (configured in pyproject.toml), first step of `make test`.
+lint: venv
+	$(BIN)/ruff check helpers tests benchmarks scripts
+	$(BIN)/ruff format --check helpers tests benchmarks scripts
+	$(BIN)/mypy
 
 # The inner loop: unit and integration tests, no notebook, no browser.
 test-fast: setup

@@ -13,7 +13,7 @@ import shutil
 import statistics
 import subprocess
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from cookbook import containers, engine, images
 
@@ -38,7 +38,10 @@ def main() -> None:
         "(c) cookbook.containers.run_to_exit": lambda: containers.run_to_exit(image, "true", recipe="bench-lifecycle"),
     }
     if docker_cli:
-        ways = {"(a) docker run --rm (CLI)": lambda: subprocess.run([docker_cli, "run", "--rm", image, "true"], check=True), **ways}
+        ways = {
+            "(a) docker run --rm (CLI)": lambda: subprocess.run([docker_cli, "run", "--rm", image, "true"], check=True),
+            **ways,
+        }
     for action in ways.values():  # warm-up: page cache, connection pools
         action()
     samples: dict[str, list[float]] = {name: [] for name in ways}

@@ -13,7 +13,7 @@ import argparse
 import os
 import statistics
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from cookbook import engine, images, sandbox
 

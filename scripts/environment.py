@@ -20,7 +20,7 @@ CONDA_FORGE = {
     "pandas": "pandas", "matplotlib": "matplotlib-base", "papermill": "papermill", "nbconvert": "nbconvert",
     "tqdm": "tqdm", "pyyaml": "pyyaml", "requests": "requests", "numpy": "numpy", "nbformat": "nbformat",
     "ipython": "ipython", "jupyter-client": "jupyter_client", "pytest": "pytest", "nbval": "nbval",
-    "nbclient": "nbclient", "graphviz": "python-graphviz",
+    "nbclient": "nbclient", "graphviz": "python-graphviz", "ruff": "ruff", "mypy": "mypy",
 }  # fmt: skip
 HEADER = """# The conda environment for Binder and conda users, written by `make lock` (scripts/environment.py)
 # from pyproject.toml: conda-forge packages where conda-forge has them, pip for the rest. Binder's

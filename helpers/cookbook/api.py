@@ -19,12 +19,13 @@ import re
 import shlex
 import socket
 import ssl
-import warnings
 import struct
+import warnings
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urlparse
 
 import docker
@@ -62,7 +63,7 @@ class TlsFiles:
     unverified: bool = False
 
     @classmethod
-    def folder(cls, path: str | Path) -> "TlsFiles":
+    def folder(cls, path: str | Path) -> TlsFiles:
         """The book's layout: ``ca.pem``, ``cert.pem`` and ``key.pem`` in one folder."""
         folder = Path(path)
         return cls(folder / "ca.pem", folder / "cert.pem", folder / "key.pem")
@@ -71,7 +72,9 @@ class TlsFiles:
         """An SSL context that checks the server against ``ca`` and presents ``cert``."""
         for path in (self.ca, self.cert, self.key):
             if path is not None and not Path(path).is_file():
-                raise BadParameter(f"the TLS file {path} does not exist.", "make the certificates first (cookbook.tls).")
+                raise BadParameter(
+                    f"the TLS file {path} does not exist.", "make the certificates first (cookbook.tls)."
+                )
         if self.ca is not None:
             context = ssl.create_default_context(cafile=str(self.ca))
         elif self.unverified:
@@ -126,7 +129,7 @@ class Request:
         except ValueError:
             return None
 
-    def same_call(self, other: "Request") -> bool:
+    def same_call(self, other: Request) -> bool:
         """Whether ``other`` asks the engine for the same thing: method, route, query and JSON body.
 
         An API version prefix, header differences and JSON fields that ``other`` leaves out
@@ -178,7 +181,9 @@ class Request:
             lines.append(f"Content-Length: {len(self.body)}")
         text = "\n".join(lines)
         if self.body:
-            body = self.body.decode(errors="replace") if _printable(self.body) else f"<{len(self.body)} bytes of binary>"
+            body = (
+                self.body.decode(errors="replace") if _printable(self.body) else f"<{len(self.body)} bytes of binary>"
+            )
             text += "\n\n" + (body if len(body) <= limit else body[:limit] + " ...")
         return text
 
@@ -324,7 +329,9 @@ def check_call(method: str, path: str, body: str = "") -> None:
     if method not in METHODS:
         raise BadParameter(f"method {method!r} is not one the Engine API uses.", f"use one of {', '.join(METHODS)}.")
     if not path.startswith("/") or path.startswith("//"):
-        raise BadParameter(f"path {path!r} does not start with a single '/'.", "write it as the docs do: /containers/json.")
+        raise BadParameter(
+            f"path {path!r} does not start with a single '/'.", "write it as the docs do: /containers/json."
+        )
     if not _PATH.match(path) or ".." in path.split("?", 1)[0]:
         raise BadParameter(
             f"path {path!r} has characters a URL path cannot hold (spaces, quotes, '..').",
@@ -335,8 +342,11 @@ def check_call(method: str, path: str, body: str = "") -> None:
             raise BadParameter(f"a {method} request takes no body.", "clear the body or use POST.")
         try:
             json.loads(body)
-        except ValueError as exc:
-            raise BadParameter(f"the body is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno}).", "fix the JSON or clear the body.") from None
+        except json.JSONDecodeError as exc:
+            raise BadParameter(
+                f"the body is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno}).",
+                "fix the JSON or clear the body.",
+            ) from None
 
 
 class EngineAPI:
@@ -464,7 +474,9 @@ class EngineAPI:
         except (OSError, http.client.HTTPException) as exc:
             reason = (exc.strerror if isinstance(exc, OSError) else None) or str(exc) or type(exc).__name__
             if self.tls is not None and isinstance(exc, (ConnectionResetError, BrokenPipeError)):
-                raise ApiUnreachable(f"TLS refused at {self.url}: the server closed the connection ({reason}).") from None
+                raise ApiUnreachable(
+                    f"TLS refused at {self.url}: the server closed the connection ({reason})."
+                ) from None
             raise ApiUnreachable(
                 f"no answer from {self.url}: {reason}.", "check that the daemon listens there (and its TLS settings)."
             ) from None

@@ -17,9 +17,9 @@ from __future__ import annotations
 import io
 import os
 import tarfile
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator, Mapping
 
 import docker
 import docker.errors

@@ -27,9 +27,10 @@ import subprocess
 import sys
 import urllib.request
 import xml.etree.ElementTree as ET
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import docker
 import docker.errors
@@ -66,8 +67,13 @@ def git(folder: Path, *args: str) -> str:
     Raises:
         CiError: git failed (its message is included).
     """
-    env = {**os.environ, "GIT_AUTHOR_NAME": "Cookbook Reader", "GIT_AUTHOR_EMAIL": "reader@example.com",
-           "GIT_COMMITTER_NAME": "Cookbook Reader", "GIT_COMMITTER_EMAIL": "reader@example.com"}
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "Cookbook Reader",
+        "GIT_AUTHOR_EMAIL": "reader@example.com",
+        "GIT_COMMITTER_NAME": "Cookbook Reader",
+        "GIT_COMMITTER_EMAIL": "reader@example.com",
+    }
     done = subprocess.run(["git", *args], cwd=folder, capture_output=True, text=True, env=env, timeout=120)
     if done.returncode != 0:
         raise CiError(f"git {' '.join(args)} failed: {(done.stderr or done.stdout).strip()}")
@@ -161,7 +167,7 @@ class Pipeline:
     deploy: bool
 
     @classmethod
-    def parse(cls, text: str) -> "Pipeline":
+    def parse(cls, text: str) -> Pipeline:
         """Read and check a pipeline file's text.
 
         Raises:
@@ -218,7 +224,7 @@ class Pipeline:
         }
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "Pipeline":
+    def from_json(cls, data: dict[str, Any]) -> Pipeline:
         """The pipeline a settings file stores (see :meth:`to_json`)."""
         steps = tuple(Step(step["name"], tuple(step["commands"])) for step in data["steps"])
         return cls(data["name"], dict(data["matrix"]), dict(data["variables"]), steps, data["archive"], data["deploy"])
@@ -262,7 +268,7 @@ def _matrix_entries(matrix: Any) -> list[dict[str, str]]:
         if len(matrix) > 1 or not isinstance(entries, list) or not entries:
             raise _bad("matrix: include: is not a list of variable sets.")
     elif len(matrix) == 1:
-        (key, values), = matrix.items()
+        ((key, values),) = matrix.items()
         if not isinstance(values, list) or not values:
             raise _bad(f"matrix: {key} has no list of values.")
         entries = [{key: value} for value in values]
@@ -342,7 +348,7 @@ def resolve_images(pipeline: Pipeline, client: docker.DockerClient) -> dict[str,
     return found
 
 
-_started: list["CiServer"] = []
+_started: list[CiServer] = []
 
 
 def masters_running() -> int:
@@ -454,8 +460,11 @@ class CiServer:
         )
         atexit.register(self.stop)  # a kernel that dies must not leave the master running
         waits.until(lambda: self._alive() and self.api("builders"), timeout=120, what="the Buildbot web API")
-        waits.until(lambda: self._alive() and "gitpoller: processing changes" in self._log_text(), timeout=60,
-                    what="the GitPoller's first poll")
+        waits.until(
+            lambda: self._alive() and "gitpoller: processing changes" in self._log_text(),
+            timeout=60,
+            what="the GitPoller's first poll",
+        )
 
     def _alive(self) -> bool:
         if self.process is not None and self.process.poll() is not None:
@@ -517,7 +526,9 @@ class CiServer:
             "builder": build["builder"],
             "build": build["number"],
             "result": RESULTS.get(build["results"], str(build["results"])),
-            "steps": ", ".join(f"{s['name']}={RESULTS.get(s['results'], '-')}" for s in steps if s["name"] != "worker_preparation"),
+            "steps": ", ".join(
+                f"{s['name']}={RESULTS.get(s['results'], '-')}" for s in steps if s["name"] != "worker_preparation"
+            ),
             # The pipeline build's reading of the file: what runs now, or the file's error in one line.
             "pipeline file": next((s["state_string"] for s in steps if s["name"] == "pipeline"), "-"),
         }
@@ -556,7 +567,11 @@ def junit_counts(path: Path) -> dict[str, Any]:
     suite = root if root.tag == "testsuite" else root.find("testsuite")
     if suite is None:
         return {}
-    failed = [case.get("name", "?") for case in suite.iter("testcase") if case.find("failure") is not None or case.find("error") is not None]
+    failed = [
+        case.get("name", "?")
+        for case in suite.iter("testcase")
+        if case.find("failure") is not None or case.find("error") is not None
+    ]
     return {
         "tests": int(suite.get("tests", 0)),
         "failed": len(failed),

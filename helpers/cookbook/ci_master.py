@@ -37,10 +37,14 @@ MATRIX = "matrix"
 class CookbookDockerWorker(worker.DockerLatentWorker):
     """A Docker latent worker whose containers carry our labels and our naming."""
 
-    def checkConfig(self, name: str, password: str, *, container_labels: dict[str, str], container_name: str, **kwargs: Any) -> None:
+    def checkConfig(
+        self, name: str, password: str, *, container_labels: dict[str, str], container_name: str, **kwargs: Any
+    ) -> None:
         super().checkConfig(name, password, **kwargs)
 
-    def reconfigService(self, name: str, password: str, *, container_labels: dict[str, str], container_name: str, **kwargs: Any) -> Any:
+    def reconfigService(
+        self, name: str, password: str, *, container_labels: dict[str, str], container_name: str, **kwargs: Any
+    ) -> Any:
         self.container_labels = dict(container_labels)
         self.container_name = container_name
         return super().reconfigService(name, password, **kwargs)
@@ -159,8 +163,17 @@ def pipeline_factory(repo: str, settings_file: str) -> util.BuildFactory:
     factory.addStep(
         steps.ShellCommand(
             name="deploy",
-            command=[sys.executable, "-m", "cookbook.deploy", "--settings", settings_file, "--source", ".",
-                     "--version", util.Interpolate("%(prop:got_revision)s")],
+            command=[
+                sys.executable,
+                "-m",
+                "cookbook.deploy",
+                "--settings",
+                settings_file,
+                "--source",
+                ".",
+                "--version",
+                util.Interpolate("%(prop:got_revision)s"),
+            ],
             haltOnFailure=True,
             doStepIf=_deploys,
         )
@@ -209,11 +222,21 @@ def config(settings_file: str | Path) -> dict[str, Any]:
         "protocols": {"pb": {"port": f"tcp:{settings['pb_port']}:interface={settings['gateway']}"}},
         "workers": workers,
         "change_source": [
-            changes.GitPoller(repourl=repo, branches=["main"], pollInterval=600, pollAtLaunch=True, workdir="gitpoller-work", name="blueprint")
+            changes.GitPoller(
+                repourl=repo,
+                branches=["main"],
+                pollInterval=600,
+                pollAtLaunch=True,
+                workdir="gitpoller-work",
+                name="blueprint",
+            )
         ],
         "schedulers": [
             schedulers.SingleBranchScheduler(
-                name="on-push", change_filter=util.ChangeFilter(branch="main"), treeStableTimer=None, builderNames=[PIPELINE]
+                name="on-push",
+                change_filter=util.ChangeFilter(branch="main"),
+                treeStableTimer=None,
+                builderNames=[PIPELINE],
             ),
             schedulers.Triggerable(name=MATRIX, builderNames=list(matrix)),
             # No ForceScheduler: the web UI has no login, so nobody can start a build from it.

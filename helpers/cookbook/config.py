@@ -81,7 +81,9 @@ def _address(name: str) -> str:
         try:
             ipaddress.ip_address(raw)
         except ValueError:
-            raise BadParameter(f"{name}={raw!r} is not an IP address.", f"set {name} to an address such as 192.0.2.10.") from None
+            raise BadParameter(
+                f"{name}={raw!r} is not an IP address.", f"set {name} to an address such as 192.0.2.10."
+            ) from None
     return raw
 
 

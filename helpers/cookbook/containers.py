@@ -8,8 +8,9 @@ the error reaches the reader, so nothing half-started survives.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import docker
 import docker.errors
@@ -24,7 +25,7 @@ PortSpec = Mapping[int | str, int | None | tuple[str, int | None] | list[Any]]
 class ManagedContainer(Container):
     """A docker SDK ``Container`` that removes itself at the end of a ``with`` block."""
 
-    def __enter__(self) -> "ManagedContainer":
+    def __enter__(self) -> ManagedContainer:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -34,7 +35,9 @@ class ManagedContainer(Container):
 EVERY_INTERFACE = ("0.0.0.0", "::", "")
 
 
-def publish(ports: PortSpec | None, host_ip: str | None = None, *, every_interface: bool = False) -> dict[str, Any] | None:
+def publish(
+    ports: PortSpec | None, host_ip: str | None = None, *, every_interface: bool = False
+) -> dict[str, Any] | None:
     """Turn ``{container_port: host_port_or_None}`` into SDK bindings on ``host_ip``.
 
     A bare host port (or None for a random one) is bound to the engine's publish address

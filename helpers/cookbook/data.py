@@ -118,7 +118,9 @@ def mount_form(recipe: Recipe) -> Any:
         spec = f"{folder}:{path}:{mode}"
         try:
             shell.docker(["run", "--rm", "-v", spec, "cookbook/busybox", "ls", "-l", path])
-            shell.docker(["run", "--rm", "-v", spec, "cookbook/busybox", "touch", f"{path}/from-container"], check=False)
+            shell.docker(
+                ["run", "--rm", "-v", spec, "cookbook/busybox", "touch", f"{path}/from-container"], check=False
+            )
         finally:
             remove_folder(folder, recipe)
 

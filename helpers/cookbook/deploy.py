@@ -66,7 +66,7 @@ class Target:
     labels: dict[str, str]
 
     @classmethod
-    def load(cls, settings_file: str | Path) -> "Target":
+    def load(cls, settings_file: str | Path) -> Target:
         """Read the ``deploy`` section of the CI settings file."""
         return cls(**json.loads(Path(settings_file).read_text())["deploy"])
 
@@ -145,8 +145,14 @@ def deploy(target: Target, source: Path, version: str, client: docker.DockerClie
     # container may only go once they are gone, or a late request would find no backend.
     waits.until(lambda: not before & worker_pids(router), timeout=60, what="nginx's old worker processes to finish")
     host, port = waits.host_port(router, 80)
-    waits.until(lambda: f"version {version[:12]}" in fetch(f"http://{host}:{port}/"), timeout=30, what="the router to serve the new version")
-    for old in client.containers.list(all=True, filters={"label": [f"{ROLE}=app", f"dev.cookbook.session={target.labels['dev.cookbook.session']}"]}):
+    waits.until(
+        lambda: f"version {version[:12]}" in fetch(f"http://{host}:{port}/"),
+        timeout=30,
+        what="the router to serve the new version",
+    )
+    for old in client.containers.list(
+        all=True, filters={"label": [f"{ROLE}=app", f"dev.cookbook.session={target.labels['dev.cookbook.session']}"]}
+    ):
         if old.name != name:
             print(f"deploy: removing {old.name}", flush=True)
             containers.remove(old)

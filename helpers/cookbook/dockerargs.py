@@ -9,8 +9,8 @@ Only the CLI's own grammar is used here; nothing talks to an engine.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Mapping, Sequence
 
 # `docker [GLOBAL FLAGS] COMMAND`: the global flags that take a value (`-H URL`, `--context NAME`).
 GLOBAL_WITH_VALUE = frozenset(
@@ -257,9 +257,9 @@ def named_volumes(run: RunArgs) -> list[str]:
             names.append(source)
     for spec in run.values("--mount"):
         fields = dict(part.split("=", 1) for part in spec.split(",") if "=" in part)
-        source = fields.get("source") or fields.get("src")
-        if fields.get("type", "volume") == "volume" and source:
-            names.append(source)
+        mounted = fields.get("source") or fields.get("src")
+        if fields.get("type", "volume") == "volume" and mounted:
+            names.append(mounted)
     return names
 
 

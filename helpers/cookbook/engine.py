@@ -74,7 +74,7 @@ def check_url(url: str, where: str) -> None:
         BadParameter: Not ``unix:///path`` or ``tcp://host:port`` (or ``ssh://``, ``http(s)://``).
     """
     parsed = urlparse(url)
-    fine = parsed.scheme in SCHEMES and (parsed.path if parsed.scheme == "unix" else parsed.hostname)
+    fine = parsed.scheme in SCHEMES and bool(parsed.path if parsed.scheme == "unix" else parsed.hostname)
     try:
         fine = fine and (parsed.scheme in ("unix", "ssh") or parsed.port is not None)
     except ValueError:  # a port that is not a number
@@ -214,7 +214,7 @@ def publish_ip() -> str:
     if is_loopback(host):
         return "127.0.0.1"
     try:
-        return socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)[0][4][0]
+        return str(socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)[0][4][0])
     except socket.gaierror:
         raise BadParameter(
             f"the engine's host {host!r} does not resolve to an address.",

@@ -23,8 +23,9 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 from cookbook.errors import BadParameter
 
@@ -122,7 +123,7 @@ def leases(answer: str) -> list[Lease]:
         raise BadParameter(f"etcd answered error {found['errorCode']}: {found.get('message')}")
     result = []
     for node in found.get("node", {}).get("nodes", []):
-        subnet = ipaddress.ip_network(node["key"].rsplit("/", 1)[-1].replace("-", "/"))
+        subnet = ipaddress.IPv4Network(node["key"].rsplit("/", 1)[-1].replace("-", "/"))
         try:
             value = json.loads(node["value"])
             result.append(Lease(subnet, value["PublicIP"], value["BackendData"]["VtepMAC"], node.get("ttl")))
@@ -140,7 +141,7 @@ def free_subnet(config: dict[str, Any], taken: Iterable[Lease]) -> ipaddress.IPv
     Raises:
         BadParameter: Every subnet is leased.
     """
-    network = ipaddress.ip_network(config["Network"])
+    network = ipaddress.IPv4Network(config["Network"])
     held = {lease.subnet for lease in taken}
     candidates = list(network.subnets(new_prefix=int(config.get("SubnetLen", 24))))[1:]
     for subnet in candidates:

@@ -56,7 +56,15 @@ def inspect(path: Path) -> Archive:
             {"layer": name, "bytes": members[name].size, "diff_id": diff_ids[i] if i < len(diff_ids) else "?"}
             for i, name in enumerate(manifest["Layers"])
         ]
-    return Archive(path, path.stat().st_size, md5.hexdigest(), digest.hexdigest(), list(manifest.get("RepoTags") or []), config, layers)
+    return Archive(
+        path,
+        path.stat().st_size,
+        md5.hexdigest(),
+        digest.hexdigest(),
+        list(manifest.get("RepoTags") or []),
+        config,
+        layers,
+    )
 
 
 def glance_fields(archive: Archive, name: str) -> dict[str, Any]:

@@ -15,8 +15,8 @@ import io
 import shutil
 import tarfile
 import uuid
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Mapping, Sequence
 
 import docker
 import docker.errors
@@ -135,4 +135,3 @@ def copy_in(container: Container, files: Mapping[str, Path]) -> None:
         for target, source in files.items():
             tar.add(str(source), arcname=target.strip("/"))
     container.put_archive("/", buffer.getvalue())
-

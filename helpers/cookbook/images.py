@@ -19,10 +19,10 @@ import subprocess
 import sys
 import tempfile
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Iterable
 
 import docker
 import docker.errors
@@ -140,7 +140,8 @@ def readiness(name: str) -> waits.Strategy | None:
     """
     spec = _readiness(str(images_dir() / "readiness.toml")).get(name, {})
     if "exec" in spec:
-        return waits.ExecOk([str(part) for part in spec["exec"]])  # type: ignore[union-attr]
+        command = spec["exec"]
+        return waits.ExecOk([str(part) for part in command] if isinstance(command, list) else [str(command)])
     if "log" in spec:
         return waits.LogLine(str(spec["log"]))
     return None
@@ -244,8 +245,12 @@ def _drop_older_builds(client: docker.DockerClient, item: Entry, keep: str) -> N
 
     An image a container still uses stays: it goes with ``cookbook clean --images``.
     """
-    older = [tag for image in client.images.list(name=item.repository) for tag in image.tags
-             if tag.startswith(f"{item.repository}:") and tag not in (keep, f"{item.repository}:latest")]
+    older = [
+        tag
+        for image in client.images.list(name=item.repository)
+        for tag in image.tags
+        if tag.startswith(f"{item.repository}:") and tag not in (keep, f"{item.repository}:latest")
+    ]
     untagged = client.images.list(filters={"dangling": True, "label": f"{labels.CATALOGUE}={item.name}"})
     for reference in [*older, *(image.id for image in untagged)]:
         try:

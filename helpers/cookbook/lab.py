@@ -59,7 +59,9 @@ def choose_port(asked: int | None) -> tuple[int, str]:
         if port_is_free(port):
             note = "" if port == DEFAULT_PORT else f" (port {DEFAULT_PORT} is taken, so {port})"
             return port, note
-    raise BadParameter(f"ports {DEFAULT_PORT}-{DEFAULT_PORT + 99} on 127.0.0.1 are all taken.", "pass a free one with --port.")
+    raise BadParameter(
+        f"ports {DEFAULT_PORT}-{DEFAULT_PORT + 99} on 127.0.0.1 are all taken.", "pass a free one with --port."
+    )
 
 
 def write_settings(folder: Path) -> None:

@@ -28,8 +28,9 @@ from __future__ import annotations
 
 import re
 import shlex
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from cookbook import engine, hostfiles, recipe, shell
 from cookbook.errors import BadParameter, CookbookError
@@ -127,10 +128,14 @@ def docker_cell(line: str, cell: str) -> None:
     found = commands(cell)
     wrong = next((text for text in found if not shell.is_command(text)), None)
     if wrong is not None:
-        raise BadParameter(f"`{wrong.strip()}` is not a docker command.", "start every line of a %%docker cell with `docker`.")
+        raise BadParameter(
+            f"`{wrong.strip()}` is not a docker command.", "start every line of a %%docker cell with `docker`."
+        )
     for text in found:
         results.append(
-            shell.docker(expand(text, namespace), on=on, check=not options.allow_error, lines=(options.lines, options.tail))
+            shell.docker(
+                expand(text, namespace), on=on, check=not options.allow_error, lines=(options.lines, options.tail)
+            )
         )
 
 
@@ -141,7 +146,9 @@ def on_this_host(line: str, cell: str) -> None:
     if not hostfiles.engine_sees(engine.connect()):
         why = line.strip().lstrip("#").strip() or "this step needs the engine on the kernel's machine"
         recipe.report_skip(why)
-        print(f"⏭ skipped: {why}; the engine at {engine.endpoint().url} runs elsewhere (it does not see this machine's files).")
+        print(
+            f"⏭ skipped: {why}; the engine at {engine.endpoint().url} runs elsewhere (it does not see this machine's files)."
+        )
         return
     result = get_ipython().run_cell(cell, store_history=False)
     if not result.success:

@@ -125,4 +125,3 @@ def validate_publish(container_port: object, host_ip: object, host_port: object)
     if outer and not port_is_free(text, outer):
         raise BadParameter(f"host port {outer} is busy on {text}.", "pick another port, or 0 for a random one.")
     return inner, text, outer
-

@@ -93,6 +93,7 @@ def route_url(node: Node, contains: str, port: int = ROUTER_PORT, timeout: float
     else:
         address, published = (node.advertise or "127.0.0.1"), port
     url = f"http://{address}:{published}/"
+
     def page() -> str:
         with urllib.request.urlopen(url, timeout=3) as response:
             return response.read().decode(errors="replace")
@@ -163,11 +164,17 @@ def openshift_objects(
     route = {"apiVersion": "route.openshift.io/v1", "kind": "Route", "metadata": {"name": app},
              "spec": {"host": host, "to": {"kind": "Service", "name": app}, "port": {"targetPort": port}}}  # fmt: skip
     return [
-        OpenShiftObject(build, f"s2i.write_context of {source} (what s2i build --as-dockerfile writes), then "
-                               f"`docker build -t {image}`; OpenShift: oc start-build {app} --from-dir={source}"),
+        OpenShiftObject(
+            build,
+            f"s2i.write_context of {source} (what s2i build --as-dockerfile writes), then "
+            f"`docker build -t {image}`; OpenShift: oc start-build {app} --from-dir={source}",
+        ),
         OpenShiftObject(images, f"the tag {image}:latest, copied to every node with docker save and docker load"),
-        OpenShiftObject(deployment, f"the Swarm service {app}: --replicas {replicas}, --update-order start-first, "
-                                    f"`docker service update --image {image}`"),  # fmt: skip
+        OpenShiftObject(
+            deployment,
+            f"the Swarm service {app}: --replicas {replicas}, --update-order start-first, "
+            f"`docker service update --image {image}`",
+        ),  # fmt: skip
         OpenShiftObject(service, f"Docker's DNS name {app} on the overlay network (--endpoint-mode dnsrr)"),
         OpenShiftObject(route, f"nginx on node 1, port {ROUTER_PORT}, resolving {app} (data/paas/route.conf)"),
     ]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 import re
-from typing import Mapping
+from collections.abc import Mapping
 
 import docker
 import docker.errors

@@ -62,14 +62,14 @@ class Poller:
             self._once(started)
             self._stop.wait(self.interval)
 
-    def start(self) -> "Poller":
+    def start(self) -> Poller:
         """Start polling on a background thread."""
         self._stop.clear()
         self._thread = threading.Thread(target=self._loop, name="cookbook-poller", daemon=True)
         self._thread.start()
         return self
 
-    def stop(self) -> "Poller":
+    def stop(self) -> Poller:
         """Stop polling and wait for the last request."""
         self._stop.set()
         if self._thread is not None:
@@ -85,7 +85,7 @@ class Poller:
         """Requests, failures and the versions that answered."""
         return {"requests": self.requests, "failed": self.failed, "versions": dict(self.versions)}
 
-    def __enter__(self) -> "Poller":
+    def __enter__(self) -> Poller:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

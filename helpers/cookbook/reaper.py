@@ -160,7 +160,9 @@ def serve(path: Path) -> int:
                     if not peer.session and b"\n" in peer.buffer:
                         hello = json.loads(peer.buffer.split(b"\n", 1)[0])
                         peer.session = str(hello["session"])
-                        peer.point = engine.Endpoint(hello["url"], hello.get("cert_path"), bool(hello.get("verify", True)))
+                        peer.point = engine.Endpoint(
+                            hello["url"], hello.get("cert_path"), bool(hello.get("verify", True))
+                        )
                         connection.sendall(b"ACK\n")
                     continue
                 selector.unregister(connection)
@@ -183,4 +185,3 @@ def serve(path: Path) -> int:
         selector.close()
         server.close()
         path.unlink(missing_ok=True)
-

@@ -14,11 +14,13 @@ import os
 import re
 import sys
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
-from cookbook import config, engine, packages, report as run_report
+from cookbook import config, engine, packages
+from cookbook import report as run_report
 from cookbook.errors import BadParameter, CookbookError
 
 
@@ -100,7 +102,7 @@ class Declared:
     none: bool = False
 
     @classmethod
-    def read(cls, name: str, spec: dict[str, str]) -> "Declared":
+    def read(cls, name: str, spec: dict[str, str]) -> Declared:
         """From papermill's view of the parameter (its default and its comment)."""
         found = _SCHEMA.match(spec.get("help", "").strip())
         default = spec.get("default", "")
@@ -129,9 +131,13 @@ class Declared:
         kind = self.kind.__name__ if self.kind else "value"
         wanted = f"{'an' if kind[0] in 'aeiou' else 'a'} {kind}{span}{' or None' if self.none else ''}"
         if not fits:
-            raise BadParameter(f"{notebook}: parameter {self.name}={value!r} should be {wanted}.", f"give {self.name} {wanted}.")
+            raise BadParameter(
+                f"{notebook}: parameter {self.name}={value!r} should be {wanted}.", f"give {self.name} {wanted}."
+            )
         if span and not self.low <= value <= self.high:  # type: ignore[operator]
-            raise BadParameter(f"{notebook}: parameter {self.name}={value!r} is out of range.", f"give {self.name} {wanted}.")
+            raise BadParameter(
+                f"{notebook}: parameter {self.name}={value!r} is out of range.", f"give {self.name} {wanted}."
+            )
 
 
 def check_parameters(path: Path, parameters: dict[str, Any]) -> None:
@@ -184,7 +190,11 @@ def execute(path: Path, out: Path, parameters: dict[str, Any], quick: bool, repo
 
     out.mkdir(parents=True, exist_ok=True)
     target = out / path.name
-    env = {"COOKBOOK_REPORT": str(report.resolve()), "COOKBOOK_NOTEBOOK": path.stem, "COOKBOOK_QUICK": "1" if quick else ""}
+    env = {
+        "COOKBOOK_REPORT": str(report.resolve()),
+        "COOKBOOK_NOTEBOOK": path.stem,
+        "COOKBOOK_QUICK": "1" if quick else "",
+    }
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     started = time.monotonic()
@@ -234,7 +244,9 @@ def write_summary(report: Path, summary: Path) -> list[dict[str, Any]]:
     """Turn the JSON-lines report's checks into ``summary.csv``; return them."""
     rows, _ = read_report(report)
     with summary.open("w", newline="") as out:
-        writer = csv.DictWriter(out, fieldnames=["notebook", "recipe", "title", "check", "passed", "seconds"], extrasaction="ignore")
+        writer = csv.DictWriter(
+            out, fieldnames=["notebook", "recipe", "title", "check", "passed", "seconds"], extrasaction="ignore"
+        )
         writer.writeheader()
         writer.writerows(rows)
     return rows
@@ -252,7 +264,9 @@ def writable(folder: Path) -> None:
         probe.write_text("")
         probe.unlink()
     except OSError as exc:
-        raise BadParameter(f"cannot write to {folder} ({exc.strerror or exc}).", "pass --out a folder you can write to.") from None
+        raise BadParameter(
+            f"cannot write to {folder} ({exc.strerror or exc}).", "pass --out a folder you can write to."
+        ) from None
 
 
 def run(names: Iterable[str], *, parameters: dict[str, Any], quick: bool, out: Path) -> list[Outcome]:
@@ -280,8 +294,8 @@ def run(names: Iterable[str], *, parameters: dict[str, Any], quick: bool, out: P
     rows = write_summary(report, out / "summary.csv")
     _, skipped = read_report(report)
     client = engine.connect()
-    index = run_report.write_index(out, rows, outcomes, engine.versions(client), skipped, packages.summary(client))
+    page = run_report.write_index(out, rows, outcomes, engine.versions(client), skipped, packages.summary(client))
     passed = sum(1 for row in rows if row["passed"])
     print(f"{passed} of {len(rows)} checks passed, {len(skipped)} cells skipped (the engine runs elsewhere); "
-          f"summary in {out}/summary.csv, report in {index}", flush=True)  # fmt: skip
+          f"summary in {out}/summary.csv, report in {page}", flush=True)  # fmt: skip
     return outcomes

@@ -34,12 +34,12 @@ import selectors
 import shlex
 import shutil
 import subprocess
-import sys
 import time
 from collections import deque
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Protocol, Sequence
+from typing import Any, Protocol
 
 from docker import DockerClient
 from docker.errors import NotFound
@@ -381,7 +381,11 @@ def _free_name(command: Command, target: _Target, env: Mapping[str, str], show: 
             f"remove it (`docker {'' if kind == 'container' else kind + ' '}rm {name}`) or close that notebook; "
             "`cookbook clean` removes what crashed sessions left.",
         )
-    removal = {"container": ["rm", "-fv", name], "network": ["network", "rm", name], "volume": ["volume", "rm", "-f", name]}
+    removal = {
+        "container": ["rm", "-fv", name],
+        "network": ["network", "rm", name],
+        "volume": ["volume", "rm", "-f", name],
+    }
     argv = [*target.flags, *removal[kind]]
     done = _run(_shown(target, argv), argv, env, target, show, (HEAD_LINES, TAIL_LINES), 120)
     if not done.ok:

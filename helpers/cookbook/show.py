@@ -5,7 +5,8 @@ Outputs are plain text (stdout) so that notebooks diff well and nbval can compar
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 

@@ -25,11 +25,11 @@ import shlex
 import shutil
 import stat
 import subprocess
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Sequence
 
 from cookbook import config
 from cookbook.errors import BadParameter, CookbookError

@@ -19,7 +19,8 @@ from __future__ import annotations
 import html
 import re
 import shlex
-from typing import Any, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import ipywidgets as w
 from IPython.display import display
@@ -45,7 +46,7 @@ class Form(w.VBox):
         title: str,
         inputs: Mapping[str, w.ValueWidget],
         action: Callable[..., Any],
-        validate: Callable[..., None] | None = None,
+        validate: Callable[..., object] | None = None,
     ) -> None:
         self.inputs = dict(inputs)
         self.action = action
@@ -56,7 +57,9 @@ class Form(w.VBox):
         self.button.on_click(lambda _: self.submit())
         for widget in self.inputs.values():
             widget.observe(lambda _: setattr(self.error, "value", ""), names="value")
-        super().__init__([w.HTML(f"<b>{html.escape(title)}</b>"), *self.inputs.values(), self.button, self.error, self.output])
+        super().__init__(
+            [w.HTML(f"<b>{html.escape(title)}</b>"), *self.inputs.values(), self.button, self.error, self.output]
+        )
 
     @property
     def error_line(self) -> str:

@@ -67,7 +67,7 @@ class Site:
         proxy = xmlrpc.client.ServerProxy(f"{self.url}/xmlrpc.php")
         post = {"post_title": title, "post_content": content, "post_status": "publish"}
         try:
-            return int(proxy.wp.newPost(1, ADMIN, self.admin_password, post))
+            return int(str(proxy.wp.newPost(1, ADMIN, self.admin_password, post)))
         except (xmlrpc.client.Fault, xmlrpc.client.ProtocolError) as exc:
             raise CookbookError(f"XML-RPC wp.newPost failed: {exc}.", "is the site installed?") from None
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import io
 import tarfile
-from typing import Iterator
+from collections.abc import Iterator
 
 import docker
 import pytest
 
-from cookbook.errors import NoEngine
 from cookbook import api, engine, images, labels
+from cookbook.errors import NoEngine
 
 RECIPE = "test-api"
 
@@ -41,7 +41,11 @@ def test_ping_and_version() -> None:
 
 def test_container_lifecycle(client: docker.DockerClient, busybox: str) -> None:
     local = api.EngineAPI()
-    body = {"Image": busybox, "Cmd": ["sh", "-c", "echo out; echo err >&2; exit 3"], "Labels": labels.for_recipe(RECIPE)}
+    body = {
+        "Image": busybox,
+        "Cmd": ["sh", "-c", "echo out; echo err >&2; exit 3"],
+        "Labels": labels.for_recipe(RECIPE),
+    }
     created = local.post("/containers/create", json_body=body)
     assert created.status == 201, created.error
     ident = created.body["Id"]
@@ -67,7 +71,9 @@ def test_build_from_a_tar_context_then_delete(client: docker.DockerClient, busyb
         tar.addfile(info, io.BytesIO(dockerfile))
     tag = f"cookbook-test-api:{labels.session_id()}"
     local = api.EngineAPI()
-    built = local.post("/build", params={"t": tag, "labels": labels.for_recipe(RECIPE), "rm": True}, data=context.getvalue())
+    built = local.post(
+        "/build", params={"t": tag, "labels": labels.for_recipe(RECIPE), "rm": True}, data=context.getvalue()
+    )
     assert built.succeeded, built.error
     assert any("Successfully tagged" in str(m.get("stream", "")) for m in built.body)
     assert client.images.get(tag).labels[labels.RECIPE] == RECIPE
@@ -79,7 +85,9 @@ def test_sdk_request_matches_the_hand_made_one(client: docker.DockerClient, busy
     name = f"test-api-{labels.session_id()}"
     with api.recording(client) as seen:
         client.api.create_container(busybox, command="ls", name=name, labels=labels.for_recipe(RECIPE))
-    hand = api.EngineAPI().prepare("POST", "/containers/create", params={"name": name}, json_body={"Image": busybox, "Cmd": ["ls"]})
+    hand = api.EngineAPI().prepare(
+        "POST", "/containers/create", params={"name": name}, json_body={"Image": busybox, "Cmd": ["ls"]}
+    )
     assert len(seen) == 1 and hand.same_call(seen[0])
     assert not api.EngineAPI().prepare("POST", "/containers/create", json_body={"Image": busybox}).same_call(seen[0])
     assert client.api.hooks["response"] == []

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
-from cookbook.errors import NoEngine
 from cookbook import api, apilab, engine, labels, sandbox, shell, tls
+from cookbook.errors import NoEngine
 
 RECIPE = "test-api-sandbox"
 
@@ -50,9 +50,12 @@ def test_fromsrc_imports_a_tarball_served_in_the_sandbox(host: None) -> None:
                      on=box, recipe=RECIPE, show=False)  # fmt: skip
         shell.docker("exec ch6-test-tarball tar -cf /tmp/image.tar -C / bin", on=box, show=False)
         engine_api = api.EngineAPI(box.url)
-        answer = engine_api.post("/images/create", params={"fromSrc": "http://127.0.0.1:8123/image.tar", "repo": "imported"})
+        answer = engine_api.post(
+            "/images/create", params={"fromSrc": "http://127.0.0.1:8123/image.tar", "repo": "imported"}
+        )
         assert answer.succeeded, answer.error
         assert engine_api.get("/images/imported:latest/json").ok
-        missing = engine_api.post("/images/create", params={"fromSrc": "http://127.0.0.1:8123/nothing.tar", "repo": "x"})
+        missing = engine_api.post(
+            "/images/create", params={"fromSrc": "http://127.0.0.1:8123/nothing.tar", "repo": "x"}
+        )
         assert not missing.succeeded
-

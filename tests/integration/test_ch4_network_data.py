@@ -3,7 +3,7 @@ Flannel's VXLAN backend by hand across two sandbox hosts."""
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import docker
 import pytest

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import docker
 import pytest
@@ -119,7 +120,7 @@ def test_the_ci_server_runs_what_each_pushed_pipeline_file_says(
         server = ci.CiServer(recipe, repo, target, tmp_path / "master", network="t-ch5-ci")
         server.start()
 
-        def pushed(message: str, files: dict[str, str]) -> list[dict[str, object]]:
+        def pushed(message: str, files: dict[str, str]) -> list[dict[str, Any]]:
             repo.commit(message, files)
             return server.wait_for_build(repo.push())
 

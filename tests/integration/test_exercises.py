@@ -3,7 +3,8 @@ typical wrong answer, ✔ after the reference solution (data/solutions/), and no
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import docker
 import pytest

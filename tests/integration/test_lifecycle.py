@@ -35,7 +35,12 @@ def test_run_to_exit_collects_output_and_status() -> None:
 
 @pytest.mark.parametrize(
     "strategy",
-    [waits.LogLine("listening"), waits.TcpPort(80), waits.HttpStatus(80, "/index.html"), waits.ExecOk(["test", "-f", "/www/index.html"])],
+    [
+        waits.LogLine("listening"),
+        waits.TcpPort(80),
+        waits.HttpStatus(80, "/index.html"),
+        waits.ExecOk(["test", "-f", "/www/index.html"]),
+    ],
 )
 def test_strategies_wait_until_ready(strategy: waits.Strategy) -> None:
     script = "sleep 1; mkdir /www; echo hi > /www/index.html; echo listening; httpd -f -p 80 -h /www"
@@ -93,6 +98,7 @@ def test_clean_removes_dead_sessions_spares_live_ones_and_decoys(client: docker.
             except docker.errors.NotFound:
                 pass
 
+
 def test_crashed_session_is_swept_at_next_start(client: docker.DockerClient) -> None:
     # No cb.start() here: without the reaper (tested in test_reaper.py) the next start's sweep is what cleans up.
     code = "import cookbook as cb, os; c = cb.run('busybox', 'sleep 300', recipe='it-crash'); print(c.id, flush=True); os._exit(9)"
@@ -101,7 +107,12 @@ def test_crashed_session_is_swept_at_next_start(client: docker.DockerClient) -> 
     assert crashed.returncode == 9, crashed.stderr
     left = client.containers.get(crashed.stdout.split()[0])
     assert left.labels[labels.RECIPE] == "it-crash"
-    restart = subprocess.run([sys.executable, "-c", "import cookbook as cb; print(cb.start().swept)"], capture_output=True, text=True, env=env)
+    restart = subprocess.run(
+        [sys.executable, "-c", "import cookbook as cb; print(cb.start().swept)"],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert restart.returncode == 0, restart.stderr
     with pytest.raises(docker.errors.NotFound):
         client.containers.get(left.id)
@@ -118,8 +129,9 @@ def test_ensure_does_not_rebuild(client: docker.DockerClient) -> None:
 def test_a_rebuild_drops_the_untagged_copy_it_replaced(client: docker.DockerClient) -> None:
     current = images.ensure("busybox")
     stale_labels = labels.catalogue_labels("busybox", "0" * 12)
-    stale, _ = client.images.build(fileobj=io.BytesIO(f"FROM {current}\nRUN echo stale > /stale\n".encode()),
-                                   labels=stale_labels, rm=True)
+    stale, _ = client.images.build(
+        fileobj=io.BytesIO(f"FROM {current}\nRUN echo stale > /stale\n".encode()), labels=stale_labels, rm=True
+    )
     assert not stale.tags
     images._drop_older_builds(client, images.entry("busybox"), current)
     with pytest.raises(docker.errors.ImageNotFound):

@@ -6,8 +6,8 @@ import contextlib
 import ipaddress
 import socket
 import ssl
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 from urllib.parse import urlparse
 
 import docker

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import docker
 import pytest
@@ -37,7 +37,9 @@ def test_every_creating_command_labels_what_it_makes_and_the_recipe_removes_it(
     assert not client.containers.list(all=True, filters={"name": "it-shell-one"})
 
 
-def test_run_d_of_a_catalogue_image_returns_when_the_service_answers(recipe: Recipe, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_run_d_of_a_catalogue_image_returns_when_the_service_answers(
+    recipe: Recipe, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("MYSQL_ROOT_PASSWORD", "only-for-this-test")
     made = shell.docker("run -d -e MYSQL_ROOT_PASSWORD cookbook/mariadb", show=False)
     query = made.container.exec_run(["mariadb", "--protocol=tcp", "-h127.0.0.1", "-uroot", "-ponly-for-this-test",
@@ -60,7 +62,9 @@ def test_a_name_used_twice_in_a_session_is_freed_and_a_foreign_one_is_refused(
         foreign.remove(force=True)
 
 
-def test_our_folder_is_copied_in_where_the_engine_cannot_see_it(recipe: Recipe, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_our_folder_is_copied_in_where_the_engine_cannot_see_it(
+    recipe: Recipe, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(hostfiles, "engine_sees", lambda client: False)
     result = shell.docker('run --rm -v "$PWD/data/fio":/fio:ro cookbook/busybox ls /fio', show=False)
     assert result.ok and result.text == "mixed.fio"

@@ -19,7 +19,9 @@ def test_no_engine_is_one_line(notebook: Path, monkeypatch: pytest.MonkeyPatch) 
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.outputs = []
-    client = NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(notebook.parent)}})
+    client = NotebookClient(
+        nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(notebook.parent)}}
+    )
     with pytest.raises(CellExecutionError):
         client.execute()
     code = [c for c in nb.cells if c.cell_type == "code"]

@@ -11,8 +11,8 @@ second time and compares their outputs with the recorded ones.
 from __future__ import annotations
 
 import json
-import subprocess
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -135,12 +135,29 @@ def test_notebook_runs_quick_with_every_check_passed_and_every_shown_command_ran
 def test_the_comparison_sees_a_line_that_did_not_run(tmp_path: Path) -> None:
     """The check above can fail: a shown line with no matching call is caught, labels and quoting aside."""
     log = tmp_path / "log.jsonl"
-    log.write_text(json.dumps([str(tmp_path), "run", "--label", "dev.cookbook.managed=true", "-v", f"{tmp_path}/x:/x", "busybox", "echo", "a b"]) + "\n")
+    log.write_text(
+        json.dumps(
+            [
+                str(tmp_path),
+                "run",
+                "--label",
+                "dev.cookbook.managed=true",
+                "-v",
+                f"{tmp_path}/x:/x",
+                "busybox",
+                "echo",
+                "a b",
+            ]
+        )
+        + "\n"
+    )
     (call,) = logged_calls(log)
     assert as_called("docker run -v \"$PWD/x\":/x busybox echo 'a b'   # why", call[0]) == call[1:]
     assert as_called("docker run -v $PWD/x:/x busybox echo a b", call[0]) != call[1:]
     assert as_called("docker run -v '$PWD/x':/x busybox echo 'a b'", call[0]) != call[1:], "no $PWD in single quotes"
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x")])
-    nb.cells[0].outputs = [nbformat.v4.new_output("stream", name="stdout", text="$ docker run -d \\\n  busybox\nid\n$ ls\n")]
+    nb.cells[0].outputs = [
+        nbformat.v4.new_output("stream", name="stdout", text="$ docker run -d \\\n  busybox\nid\n$ ls\n")
+    ]
     nbformat.write(nb, str(tmp_path / "n.ipynb"))
     assert shown_commands(tmp_path / "n.ipynb") == ["docker run -d    busybox"]

@@ -12,16 +12,16 @@ engines inside it create, and their replies would never come back.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import docker
 import nbformat
 import pytest
 from docker.types import IPAMConfig, IPAMPool
 
-from cookbook.errors import NoEngine
 from cookbook import engine, images, labels, runner, sandbox
+from cookbook.errors import NoEngine
 from tests.notebooks.test_papermill import engine_state, labelled_state, left_by
 
 RECIPE = "test-remote-engine"

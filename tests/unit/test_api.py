@@ -110,9 +110,11 @@ def test_prepare_query_version_and_body() -> None:
 
 
 def test_curl_forms() -> None:
-    request = api.Request("POST", "/containers/create?name=f21", b'{"Image": "fedora"}', {"Content-Type": "application/json"})
+    request = api.Request(
+        "POST", "/containers/create?name=f21", b'{"Image": "fedora"}', {"Content-Type": "application/json"}
+    )
     assert request.curl() == (
-        "curl -X POST -H Content-Type:application/json -d '{\"Image\": \"fedora\"}' "
+        'curl -X POST -H Content-Type:application/json -d \'{"Image": "fedora"}\' '
         "'http://dockerhost.example.com:2375/containers/create?name=f21'"
     )
     assert api.Request("GET", "/images/json").curl("unix:///var/run/docker.sock") == (

@@ -77,13 +77,19 @@ def test_publish_form_prints_one_line_and_calls_nothing_for_a_bad_port(capsys: p
     called: list[Any] = []
     form = Form(
         "publish",
-        {"container_port": w.IntText(value=99999), "host_ip": w.Text(value="127.0.0.1"), "host_port": w.IntText(value=0)},
+        {
+            "container_port": w.IntText(value=99999),
+            "host_ip": w.Text(value="127.0.0.1"),
+            "host_port": w.IntText(value=0),
+        },
         lambda **values: called.append(values),
         network.validate_publish,
     )
     assert form.submit() is None
     assert called == []
-    assert form.error_line.startswith("BadParameter: container port 99999 is out of range") and "\n" not in form.error_line
+    assert (
+        form.error_line.startswith("BadParameter: container port 99999 is out of range") and "\n" not in form.error_line
+    )
     assert not form.button.disabled and form.button.description == "Run", "the button is back after the run"
 
 
@@ -161,7 +167,11 @@ def test_lease_value_subnet_env_and_rules_are_flannels() -> None:
     assert value == '{"PublicIP":"172.20.0.3","BackendType":"vxlan","BackendData":{"VtepMAC":"5e:6c:e3:f4:e7:73"}}'
     lease = flannel.leases(LEASE_ANSWER)[0]
     assert flannel.subnet_env(flannel.CONFIG, lease, 1450) == [
-        "FLANNEL_NETWORK=10.0.0.0/16", "FLANNEL_SUBNET=10.0.1.1/24", "FLANNEL_MTU=1450", "FLANNEL_IPMASQ=true"]
+        "FLANNEL_NETWORK=10.0.0.0/16",
+        "FLANNEL_SUBNET=10.0.1.1/24",
+        "FLANNEL_MTU=1450",
+        "FLANNEL_IPMASQ=true",
+    ]
     assert flannel.lease_key("10.0.5.0/24") == "/coreos.com/network/subnets/10.0.5.0-24"
     masquerade = "-t nat -A POSTROUTING -s 10.0.0.0/16 ! -d 224.0.0.0/4 -j MASQUERADE"
     assert masquerade in flannel.iptables_rules(flannel.CONFIG)

@@ -154,12 +154,16 @@ STEP = "  - {name: t, image: '${IMAGE}', commands: [x]}\n"
         ("steps:\n" + STEP, "${IMAGE} is not a matrix variable"),
         ("matrix: {include: [{IMAGE: a}, {IMAGE: a}]}\nsteps:\n" + STEP, "would both be named 'image-a'"),
         ("matrix: {A: 1, B: 2}\nsteps:\n" + STEP, "give include:"),
-        ("matrix: {include: [{IMAGE: a}]}\nsteps:\n" + STEP + "  - {name: u, image: b, commands: [x]}\n",
-         "name 2 images"),
+        (
+            "matrix: {include: [{IMAGE: a}]}\nsteps:\n" + STEP + "  - {name: u, image: b, commands: [x]}\n",
+            "name 2 images",
+        ),
         ("steps:\n  - {name: d, deploy: router}\n  - {name: t, image: x, commands: [y]}\n", "comes last"),
         ("steps:\n  - {name: t, image: x, commands: [y]}\n  - {name: d, deploy: heroku}\n", "deploy: takes router"),
-        ("steps:\n  - {name: t, image: x, commands: [y]}\n  - {name: t, image: x, commands: [y]}\n",
-         "two steps are named 't'"),
+        (
+            "steps:\n  - {name: t, image: x, commands: [y]}\n  - {name: t, image: x, commands: [y]}\n",
+            "two steps are named 't'",
+        ),
         ("steps:\n  - {name: d, deploy: router}\n", "no step runs commands"),
     ],
 )
@@ -185,8 +189,12 @@ def test_the_master_configuration_has_the_pipeline(tmp_path: Path) -> None:
     from cookbook import ci_master  # Buildbot is a dependency: no skip
 
     target = deploy.Target("net", "router", "base:1", "cookbook/app", "app", {"a": "b"})
-    parsed = ci.Pipeline.parse(PIPELINE.replace('      IMAGE: cookbook/ci-worker', '      IMAGE: cookbook/ci-worker\n'
-                                                '    - PYTHON: "3.13"\n      IMAGE: cookbook/ci-worker-trixie'))
+    parsed = ci.Pipeline.parse(
+        PIPELINE.replace(
+            "      IMAGE: cookbook/ci-worker",
+            '      IMAGE: cookbook/ci-worker\n    - PYTHON: "3.13"\n      IMAGE: cookbook/ci-worker-trixie',
+        )
+    )
     pipeline = {**parsed.to_json(), "matrix": {"python-3.11": "img:1", "python-3.13": "img:2"}}
     settings = {
         "repo": str(tmp_path / "repo.git"), "pipeline": pipeline, "password": "x",
@@ -209,7 +217,9 @@ def test_the_master_configuration_has_the_pipeline(tmp_path: Path) -> None:
     assert [w.name for w in config["workers"]] == ["local", "w-python-3-11", "w-python-3-13"]
     assert config["buildbotNetUsageData"] is None
     assert config["www"]["port"] == "tcp:8010:interface=127.0.0.1"
-    assert [type(s).__name__ for s in config["schedulers"]] == ["SingleBranchScheduler", "Triggerable"], "no forced build"
+    assert [type(s).__name__ for s in config["schedulers"]] == ["SingleBranchScheduler", "Triggerable"], (
+        "no forced build"
+    )
     assert config["schedulers"][1].builderNames == ["python-3.11", "python-3.13"]
     assert config["protocols"]["pb"]["port"] == "tcp:9999:interface=172.30.0.1"
     assert deploy.Target.load(path) == target
@@ -342,4 +352,3 @@ def test_poller_counts_a_broken_answer_as_a_failed_request(monkeypatch: pytest.M
     client = poll.Poller("http://127.0.0.1:9/", timeout=1)
     client._once(0.0)
     assert client.requests == 1 and client.failed == 1 and client.failures[0][1] == "IncompleteRead"
-

@@ -33,7 +33,9 @@ def test_every_interface_is_refused_unless_asked_for_by_name(
     assert containers.publish(ports, every_interface=True)
 
 
-def test_check_shows_reports_and_raises(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_check_shows_reports_and_raises(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     report = tmp_path / "checks.jsonl"
     monkeypatch.setenv("COOKBOOK_REPORT", str(report))
     monkeypatch.setenv("COOKBOOK_NOTEBOOK", "04-networking-and-data")

@@ -15,7 +15,12 @@ LABELS = {"dev.cookbook.managed": "true", "dev.cookbook.recipe": "demo"}
     [
         (["ps", "-a"], (), ("ps",), ("-a",)),
         (["-H", "tcp://127.0.0.1:2375", "info"], ("-H", "tcp://127.0.0.1:2375"), ("info",), ()),
-        (["--tlsverify", "--tlscacert=ca.pem", "-H=h:1", "version"], ("--tlsverify", "--tlscacert=ca.pem", "-H=h:1"), ("version",), ()),
+        (
+            ["--tlsverify", "--tlscacert=ca.pem", "-H=h:1", "version"],
+            ("--tlsverify", "--tlscacert=ca.pem", "-H=h:1"),
+            ("version",),
+            (),
+        ),
         (["network", "create", "--driver", "bridge", "app"], (), ("network", "create"), ("--driver", "bridge", "app")),
         (["network", "--help"], (), ("network",), ("--help",)),
         (["--context", "remote", "service", "create", "web"], ("--context", "remote"), ("service", "create"), ("web",)),
@@ -107,7 +112,9 @@ def test_created_name(argv: list[str], expected: tuple[str, str] | None) -> None
     assert dockerargs.created_name(split(argv)) == expected
 
 
-@pytest.mark.parametrize(("argv", "operator"), [(["save", "x", ">", "x.tar"], ">"), (["ps", "|", "grep"], "|"), (["ps"], None)])
+@pytest.mark.parametrize(
+    ("argv", "operator"), [(["save", "x", ">", "x.tar"], ">"), (["ps", "|", "grep"], "|"), (["ps"], None)]
+)
 def test_shell_operators_are_found(argv: list[str], operator: str | None) -> None:
     assert dockerargs.shell_operator(argv) == operator
 

@@ -31,7 +31,13 @@ def test_bad_settings_are_named(monkeypatch: pytest.MonkeyPatch, name: str, valu
 
 
 def test_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("COOKBOOK_IMAGE_POLICY", "COOKBOOK_QUICK", "COOKBOOK_PUBLISH_IP", "COOKBOOK_PUBLISHED_HOST", "COOKBOOK_REPORT"):
+    for name in (
+        "COOKBOOK_IMAGE_POLICY",
+        "COOKBOOK_QUICK",
+        "COOKBOOK_PUBLISH_IP",
+        "COOKBOOK_PUBLISHED_HOST",
+        "COOKBOOK_REPORT",
+    ):
         monkeypatch.delenv(name, raising=False)
     settings = config.settings()
     assert settings.image_policy == "local"

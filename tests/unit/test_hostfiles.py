@@ -46,7 +46,7 @@ def test_copy_in_puts_files_where_the_mount_would_show_them(tmp_path: Path) -> N
     sent: list[tuple[str, bytes]] = []
     box = SimpleNamespace(put_archive=lambda path, data: sent.append((path, data)))
     hostfiles.copy_in(box, {"/etc/app": tmp_path / "conf", "/fio/job.fio": tmp_path / "job.fio"})
-    (path, data), = sent
+    ((path, data),) = sent
     names = tarfile.open(fileobj=io.BytesIO(data)).getnames()
     assert path == "/" and set(names) == {"etc/app", "etc/app/a.conf", "fio/job.fio"}
 
@@ -63,7 +63,9 @@ class _RefusingContainers:
 
 def probing(explanation: str, monkeypatch: pytest.MonkeyPatch) -> Any:
     monkeypatch.setattr(hostfiles.images, "ensure", lambda name, client: "cookbook/busybox")
-    return SimpleNamespace(api=SimpleNamespace(base_url="https://10.9.8.7:2376"), containers=_RefusingContainers(explanation))
+    return SimpleNamespace(
+        api=SimpleNamespace(base_url="https://10.9.8.7:2376"), containers=_RefusingContainers(explanation)
+    )
 
 
 def test_the_local_socket_is_seen_without_a_probe() -> None:
@@ -72,7 +74,7 @@ def test_the_local_socket_is_seen_without_a_probe() -> None:
 
 def test_a_missing_bind_source_means_the_engine_runs_elsewhere(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(hostfiles, "_seen", {})
-    client = probing("invalid mount config for type \"bind\": bind source path does not exist: /x", monkeypatch)
+    client = probing('invalid mount config for type "bind": bind source path does not exist: /x', monkeypatch)
     assert hostfiles.engine_sees(client) is False
 
 

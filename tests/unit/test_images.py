@@ -52,7 +52,9 @@ def test_bad_policy_is_refused() -> None:
         images.ensure("busybox", policy="whenever", client=object())  # type: ignore[arg-type]
 
 
-def test_host_mirror_reads_deb822_one_line_sources_and_the_setting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_host_mirror_reads_deb822_one_line_sources_and_the_setting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("COOKBOOK_DEBIAN_MIRROR", raising=False)
     (tmp_path / "sources.list.d").mkdir()
     assert images.host_mirror(tmp_path) == ""
@@ -75,8 +77,13 @@ def test_the_imported_image_id_is_read_from_the_engines_answer() -> None:
 def test_package_versions_are_read_from_dpkg_or_busybox_and_a_recipes_own_packages_from_its_dockerfile() -> None:
     from cookbook import packages
 
-    assert packages.parse("nginx-light=1.22.1-9\niproute2=6.1.0-3\n") == {"nginx-light": "1.22.1-9", "iproute2": "6.1.0-3"}
-    assert packages.parse("BusyBox v1.35.0 (Debian 1:1.35.0-4+b3) multi-call binary.") == {"busybox-static": "1:1.35.0-4+b3"}
+    assert packages.parse("nginx-light=1.22.1-9\niproute2=6.1.0-3\n") == {
+        "nginx-light": "1.22.1-9",
+        "iproute2": "6.1.0-3",
+    }
+    assert packages.parse("BusyBox v1.35.0 (Debian 1:1.35.0-4+b3) multi-call binary.") == {
+        "busybox-static": "1:1.35.0-4+b3"
+    }
     assert packages.recipe_packages("web") == ["nginx-light", "iproute2", "iputils-ping"]
     assert packages.recipe_packages("etcd") == ["etcd-server", "etcd-client", "curl"]
     assert packages.recipe_packages("debian") == list(packages.BASE_SYSTEM)

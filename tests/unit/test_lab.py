@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import socket
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -37,7 +37,10 @@ def test_an_explicit_port_that_is_taken_is_one_line(taken: int) -> None:
 
 def test_the_default_port_moves_on_and_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(lab, "port_is_free", lambda port: port > lab.DEFAULT_PORT + 1)
-    assert lab.choose_port(None) == (lab.DEFAULT_PORT + 2, f" (port {lab.DEFAULT_PORT} is taken, so {lab.DEFAULT_PORT + 2})")
+    assert lab.choose_port(None) == (
+        lab.DEFAULT_PORT + 2,
+        f" (port {lab.DEFAULT_PORT} is taken, so {lab.DEFAULT_PORT + 2})",
+    )
 
 
 def test_settings_are_written_once_and_a_readers_change_stays(tmp_path: Path) -> None:

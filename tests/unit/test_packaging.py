@@ -33,7 +33,10 @@ def test_environment_has_the_same_packages_as_pyproject_in_condas_terms() -> Non
 
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     assert env["channels"] == ["conda-forge"] and "python=3.11" in env["dependencies"]
-    conda = {re.split(r"[<>=!~ ]", d, maxsplit=1)[0] for d in env["dependencies"] if isinstance(d, str)} - {"python", "pip"}
+    conda = {re.split(r"[<>=!~ ]", d, maxsplit=1)[0] for d in env["dependencies"] if isinstance(d, str)} - {
+        "python",
+        "pip",
+    }
     pip = names(next(d["pip"] for d in env["dependencies"] if isinstance(d, dict)))
     to_pypi = {conda_name: normal(pypi) for pypi, conda_name in environment.CONDA_FORGE.items()}
     assert {to_pypi[c] for c in conda} | pip == declared(), "environment.yml and pyproject.toml hold other packages"
@@ -42,9 +45,7 @@ def test_environment_has_the_same_packages_as_pyproject_in_condas_terms() -> Non
 
 
 def test_the_lock_pins_every_declared_package_exactly() -> None:
-    pinned = dict(
-        line.split("==", 1) for line in (ROOT / "requirements.lock").read_text().splitlines() if "==" in line
-    )
+    pinned = dict(line.split("==", 1) for line in (ROOT / "requirements.lock").read_text().splitlines() if "==" in line)
     assert declared() <= {normal(name) for name in pinned}, "a declared package is not pinned: run `make lock`"
 
 

@@ -54,7 +54,7 @@ def test_a_daemon_waits_for_its_environment_file_and_takes_its_flags_from_it(tmp
     entrypoint.write_text('#!/bin/sh\nprintf "%s\\n" "$@"\n')
     entrypoint.chmod(0o755)
     env_file = tmp_path / "subnet.env"
-    command = sandbox.after_environment(str(env_file), ['--bip=${FLANNEL_SUBNET}', '--label=a "quoted" `word`'])
+    command = sandbox.after_environment(str(env_file), ["--bip=${FLANNEL_SUBNET}", '--label=a "quoted" `word`'])
     assert command[:2] == ["sh", "-c"] and command[-1] == str(env_file)
     waiting = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env={"PATH": f"{tmp_path}:/usr/bin:/bin"})
     time.sleep(0.5)

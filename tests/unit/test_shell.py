@@ -82,7 +82,10 @@ def test_prints_the_line_as_written_and_runs_it_with_labels_from_the_checkout(
     (call,) = calls(fake[0])
     root = str(config.project_root())
     assert call["cwd"] == root
-    assert call["argv"][0] == "run" and call["argv"][-4:] == ["-v", f"{root}/data:/d", "cookbook/busybox", "echo", "a b"][-4:]
+    assert (
+        call["argv"][0] == "run"
+        and call["argv"][-4:] == ["-v", f"{root}/data:/d", "cookbook/busybox", "echo", "a b"][-4:]
+    )
     assert f"{labels.RECIPE}=demo" in call["argv"] and f"{labels.SESSION}={labels.session_id()}" in call["argv"]
     assert result.ok and result.stdout.startswith("ran: run --label")
 
@@ -93,10 +96,12 @@ def test_without_the_word_docker_it_is_added(fake: tuple[Path, _Client], capsys:
     assert calls(fake[0])[0]["argv"] == ["ps", "-a"]
 
 
-def test_a_sandbox_target_adds_and_shows_its_flags(fake: tuple[Path, _Client], capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_sandbox_target_adds_and_shows_its_flags(
+    fake: tuple[Path, _Client], capsys: pytest.CaptureFixture[str]
+) -> None:
     class Box:
         url = "tcp://127.0.0.1:32000"
-        cert_path = Path("/certs")
+        cert_path: Path | None = Path("/certs")
         client = _Client()
 
         def load(self, image: str) -> str:
@@ -104,16 +109,28 @@ def test_a_sandbox_target_adds_and_shows_its_flags(fake: tuple[Path, _Client], c
 
     shell.docker("docker info", on=Box())
     shown = capsys.readouterr().out.splitlines()[0]
-    flags = ["-H", "tcp://127.0.0.1:32000", "--tlsverify", "--tlscacert=/certs/ca.pem", "--tlscert=/certs/cert.pem", "--tlskey=/certs/key.pem"]
+    flags = [
+        "-H",
+        "tcp://127.0.0.1:32000",
+        "--tlsverify",
+        "--tlscacert=/certs/ca.pem",
+        "--tlscert=/certs/cert.pem",
+        "--tlskey=/certs/key.pem",
+    ]
     assert shown == "$ docker " + " ".join(flags) + " info"
     assert calls(fake[0])[0]["argv"] == [*flags, "info"]
 
 
-def test_a_failing_command_shows_its_message_and_raises_one_line(fake: tuple[Path, _Client], capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_failing_command_shows_its_message_and_raises_one_line(
+    fake: tuple[Path, _Client], capsys: pytest.CaptureFixture[str]
+) -> None:
     with pytest.raises(CommandFailed) as failed:
         shell.docker("docker run --rm busybox fail")
     assert failed.value.exit_code == 125
-    assert "`docker run --rm busybox fail` failed with exit status 125: Error response from daemon: it failed" in failed.value.line()
+    assert (
+        "`docker run --rm busybox fail` failed with exit status 125: Error response from daemon: it failed"
+        in failed.value.line()
+    )
     assert "[exit status 125]" in capsys.readouterr().out
 
 
@@ -138,7 +155,9 @@ def test_long_output_is_folded_but_kept(fake: tuple[Path, _Client], capsys: pyte
         ("docker run 'unclosed", "cannot read"),
     ],
 )
-def test_lines_the_executor_cannot_run_are_refused_before_anything_runs(fake: tuple[Path, _Client], line: str, words: str) -> None:
+def test_lines_the_executor_cannot_run_are_refused_before_anything_runs(
+    fake: tuple[Path, _Client], line: str, words: str
+) -> None:
     with pytest.raises(BadParameter, match=words):
         shell.docker(line)
     assert not fake[0].exists()
@@ -151,7 +170,9 @@ def test_no_cli_is_one_line(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> 
     assert shell.cli_version() == "not installed"
 
 
-def test_a_name_this_session_used_is_freed_first_by_a_shown_command(fake: tuple[Path, _Client], capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_name_this_session_used_is_freed_first_by_a_shown_command(
+    fake: tuple[Path, _Client], capsys: pytest.CaptureFixture[str]
+) -> None:
     fake[1].containers.items["web"] = _Owned(labels.for_recipe("demo"))
     shell.docker("docker run -d --name web busybox")
     out = capsys.readouterr().out.splitlines()
@@ -161,9 +182,14 @@ def test_a_name_this_session_used_is_freed_first_by_a_shown_command(fake: tuple[
 
 @pytest.mark.parametrize(
     ("owner", "whose"),
-    [({}, "you, not the cookbook"), ({labels.MANAGED: "true", labels.SESSION: "1-other", labels.HOST: "elsewhere"}, "another live session")],
+    [
+        ({}, "you, not the cookbook"),
+        ({labels.MANAGED: "true", labels.SESSION: "1-other", labels.HOST: "elsewhere"}, "another live session"),
+    ],
 )
-def test_a_name_that_is_not_ours_is_never_touched(fake: tuple[Path, _Client], owner: dict[str, str], whose: str) -> None:
+def test_a_name_that_is_not_ours_is_never_touched(
+    fake: tuple[Path, _Client], owner: dict[str, str], whose: str
+) -> None:
     fake[1].networks.items["app"] = _Owned(owner)
     with pytest.raises(BadParameter, match=whose):
         shell.docker("docker network create app")
@@ -210,7 +236,9 @@ def test_the_cell_magic_runs_each_line_fills_in_values_and_keeps_go_templates(
     assert [r.exit_code for r in ipython.user_ns["made"]] == [0, 0]
 
 
-def test_the_cell_magic_stops_at_the_first_failure_unless_told(ipython: InteractiveShell, fake: tuple[Path, _Client]) -> None:
+def test_the_cell_magic_stops_at_the_first_failure_unless_told(
+    ipython: InteractiveShell, fake: tuple[Path, _Client]
+) -> None:
     ipython.run_cell("%%docker\ndocker exec x fail\ndocker ps")
     assert len(calls(fake[0])) == 1
     ipython.run_cell("%%docker --allow-error --out done\ndocker exec x fail\ndocker ps")
@@ -219,7 +247,12 @@ def test_the_cell_magic_stops_at_the_first_failure_unless_told(ipython: Interact
 
 @pytest.mark.parametrize(
     ("line", "words"),
-    [("--lines 0", "not a positive number"), ("--out 1x", "not a variable name"), ("--verbose", "does not take"), ("--on", "without a value")],
+    [
+        ("--lines 0", "not a positive number"),
+        ("--out 1x", "not a variable name"),
+        ("--verbose", "does not take"),
+        ("--on", "without a value"),
+    ],
 )
 def test_bad_magic_options_are_one_line(line: str, words: str) -> None:
     with pytest.raises(BadParameter, match=words):
@@ -232,7 +265,9 @@ def test_an_unknown_placeholder_is_one_line() -> None:
     assert magics.expand("x {{.Name}} {a.b}", {"a": type("A", (), {"b": 2})()}) == "x {{.Name}} 2"
 
 
-def test_the_cell_magic_wants_docker_at_the_start_of_each_line(ipython: InteractiveShell, fake: tuple[Path, _Client]) -> None:
+def test_the_cell_magic_wants_docker_at_the_start_of_each_line(
+    ipython: InteractiveShell, fake: tuple[Path, _Client]
+) -> None:
     with pytest.raises(BadParameter, match="not a docker command"):
         magics.docker_cell("", "ls -l")
     assert not fake[0].exists()
@@ -255,7 +290,7 @@ def test_tls_flags_of_a_sandbox_in_the_checkout_are_written_so_a_shell_fills_in_
 ) -> None:
     class Box:
         url = "tcp://127.0.0.1:32001"
-        cert_path = config.project_root() / ".cookbook" / "certs"
+        cert_path: Path | None = config.project_root() / ".cookbook" / "certs"
         client = _Client()
 
         def load(self, image: str) -> str:

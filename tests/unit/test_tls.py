@@ -11,7 +11,6 @@ import pytest
 from cookbook import tls
 from cookbook.errors import BadParameter
 
-
 Made = tuple[tls.Authority, tls.ServerCert, tls.ClientCert]
 
 

@@ -1,4 +1,4 @@
-""""Your turn": an exercise at the end of each recipe, checked against the engine's live state.
+""" "Your turn": an exercise at the end of each recipe, checked against the engine's live state.
 
 A recipe's last cells show a task (:func:`show`) with a **Check** button, and an empty ``%%docker``
 cell below it for the reader's commands. Check asks a checker, which reads the engine's state (and
@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import html
 import tomllib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import docker
 import docker.errors

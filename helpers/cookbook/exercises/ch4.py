@@ -140,7 +140,9 @@ the address 10.0.9.9.""",
 def host_subnet(context: Context) -> str:
     subnets = [c.get("Subnet") for c in _network(context, "cb-ex-flannel").attrs["IPAM"].get("Config") or []]
     if "10.0.9.0/24" not in subnets:
-        raise NotYet(f"cb-ex-flannel has the subnet {', '.join(map(str, subnets)) or 'the engine chose'}, not 10.0.9.0/24.")
+        raise NotYet(
+            f"cb-ex-flannel has the subnet {', '.join(map(str, subnets)) or 'the engine chose'}, not 10.0.9.0/24."
+        )
     address = _on(_running(context, "cb-ex-web"), "cb-ex-flannel").get("IPAddress")
     if address != "10.0.9.9":
         raise NotYet(f"cb-ex-web has {address}, not 10.0.9.9: --ip 10.0.9.9.")

@@ -26,7 +26,7 @@ def _pipeline_text(context: Context, name: str) -> str:
     task="""Run the blueprint tests in the `ch5-py313test` image as a container `cb-ex-tests` (the app
 mounted at `/test`, as above), keeping only the tests whose names match `hello` (pytest's `-k`):
 the run must pass.""",
-    hint="docker run --name cb-ex-tests -v \"$PWD/data/apps/blueprint\":/test:ro ch5-py313test py.test -k hello",
+    hint='docker run --name cb-ex-tests -v "$PWD/data/apps/blueprint":/test:ro ch5-py313test py.test -k hello',
 )
 def keyword(context: Context) -> str:
     made = context.container("cb-ex-tests")
@@ -133,7 +133,7 @@ def s2i_scripts(context: Context) -> str:
     "nova-docker",
     task="""Save `cookbook/busybox` as Glance would get it, into the file `.cookbook/cb-ex-busybox.tar`
 of this checkout (`docker save -o`).""",
-    hint="docker save -o \"$PWD/.cookbook/cb-ex-busybox.tar\" cookbook/busybox",
+    hint='docker save -o "$PWD/.cookbook/cb-ex-busybox.tar" cookbook/busybox',
 )
 def saved_image(context: Context) -> str:
     path: Path = config.settings().state_dir / "cb-ex-busybox.tar"
