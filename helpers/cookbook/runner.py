@@ -13,6 +13,7 @@ import json
 import os
 import re
 import sys
+import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -184,6 +185,55 @@ def _local_kernel_manager() -> type:
     return LocalKernelManager
 
 
+class CheckFollower(threading.Thread):
+    """Progress inside a running notebook: print each check (and skipped cell) its recipes record.
+
+    It reads the lines the run report gains while the notebook runs, twice a second, and prints
+    ``  04 · publish-ports: ✔ all 4 published ports answer HTTP 200``. Printed with ``tqdm.write``,
+    so that papermill's progress bar of cells (on a terminal) stays whole under them.
+
+    Args:
+        report: The run report (JSON lines) the notebook's recipes append to.
+        label: What names the notebook in each line (its number).
+    """
+
+    def __init__(self, report: Path, label: str) -> None:
+        super().__init__(daemon=True)
+        self.report = report
+        self.label = label
+        self.offset = report.stat().st_size if report.exists() else 0
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopping.wait(0.5):
+            self.read()
+        self.read()
+
+    def read(self) -> None:
+        """Print the complete lines added since the last read."""
+        from tqdm import tqdm
+
+        if not self.report.exists():
+            return
+        with self.report.open("rb") as text:
+            text.seek(self.offset)
+            added = text.read()
+        complete = added[: added.rfind(b"\n") + 1]
+        self.offset += len(complete)
+        for line in complete.decode().splitlines():
+            row = json.loads(line) if line.strip() else {}
+            if "check" in row:
+                mark = "✔" if row.get("passed") else "✘"
+                tqdm.write(f"  {self.label} · {row.get('recipe')}: {mark} {row['check']}", file=sys.stdout)
+            elif "skipped" in row:
+                tqdm.write(f"  {self.label} · {row.get('recipe')}: ⏭ skipped: {row['skipped']}", file=sys.stdout)
+
+    def stop(self) -> None:
+        """Print what is left and end."""
+        self.stopping.set()
+        self.join()
+
+
 def execute(path: Path, out: Path, parameters: dict[str, Any], quick: bool, report: Path) -> Outcome:
     """Run one notebook with papermill, then render it to HTML next to the executed copy."""
     import papermill
@@ -199,6 +249,8 @@ def execute(path: Path, out: Path, parameters: dict[str, Any], quick: bool, repo
     os.environ.update(env)
     started = time.monotonic()
     error = ""
+    follower = CheckFollower(report, path.stem[:2])
+    follower.start()
     try:
         papermill.execute_notebook(
             str(path),
@@ -212,6 +264,7 @@ def execute(path: Path, out: Path, parameters: dict[str, Any], quick: bool, repo
     except papermill.PapermillExecutionError as exc:
         error = f"cell {exc.exec_count}: {exc.ename}: {exc.evalue}".splitlines()[0]
     finally:
+        follower.stop()
         for key, value in saved.items():
             if value is None:
                 os.environ.pop(key, None)

@@ -127,3 +127,21 @@ def test_the_report_links_each_bench_page(tmp_path: Path) -> None:
     (tmp_path / "bench" / "index.html").write_text("<html></html>")
     index = report.write_index(tmp_path, [], [], {"engine": "x"}).read_text()
     assert "<a href='bench/index.html'>bench</a>" in index
+
+
+def test_the_follower_prints_each_check_as_the_report_gains_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    report = tmp_path / "checks.jsonl"
+    report.write_text(json.dumps({"recipe": "old", "check": "from an earlier notebook", "passed": True}) + "\n")
+    follower = runner.CheckFollower(report, "04")
+    follower.start()
+    with report.open("a") as out:
+        out.write(json.dumps({"recipe": "publish-ports", "check": "all ports answer", "passed": True}) + "\n")
+        out.write(json.dumps({"recipe": "ipv6", "skipped": "remote engine"}) + "\n")
+        out.write('{"recipe": "half a line')
+    follower.stop()
+    assert capsys.readouterr().out.splitlines() == [
+        "  04 · publish-ports: ✔ all ports answer",
+        "  04 · ipv6: ⏭ skipped: remote engine",
+    ]

@@ -318,3 +318,14 @@ def test_a_form_fills_values_into_single_arguments_and_only_its_own_pwd() -> Non
     assert argv == ["docker", "run", "-v", f"{root}/data:/d", "cookbook/busybox", "echo", "$PWD; rm -rf / #"]
     with pytest.raises(BadParameter, match="is empty"):
         widgets.fill("docker run cookbook/busybox echo {message}", {"message": "  "})
+
+
+def test_progress_prints_each_step_and_the_end_outside_a_notebook(capsys: pytest.CaptureFixture[str]) -> None:
+    from cookbook.show import Progress
+
+    with Progress("CPU") as step:
+        step("round 1/3")
+        step("round 2/3")
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[:2] == ["CPU: round 1/3", "CPU: round 2/3"]
+    assert lines[2].startswith("CPU: done: 2 steps in ")
