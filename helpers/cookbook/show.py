@@ -44,7 +44,7 @@ class Progress:
         self.title = title
         self.began = time.monotonic()
         self.steps = 0
-        in_kernel = get_ipython() is not None
+        in_kernel = getattr(get_ipython(), "kernel", None) is not None  # a notebook, not a plain shell
         self.handle = display(self._text("starting"), display_id=True) if in_kernel else None
 
     def _text(self, step: str) -> Any:
