@@ -183,19 +183,19 @@ class Swept:
 
     def named(self) -> str:
         """Like ``str()``, with the names of what was removed (folders only counted)."""
+        return self._said(names=True)
+
+    def _said(self, names: bool) -> str:
         parts = []
-        for kind, names in self.removed.items():
-            if names:
-                noun = kind[:-1] if len(names) == 1 else kind
-                listed = "" if kind == "folders" else f" ({', '.join(sorted(names))})"
-                parts.append(f"{len(names)} {noun}{listed}")
+        for kind, removed in self.removed.items():
+            if removed:
+                listed = f" ({', '.join(sorted(removed))})" if names and kind != "folders" else ""
+                parts.append(f"{len(removed)} {kind[:-1] if len(removed) == 1 else kind}{listed}")
         said = "removed " + ", ".join(parts) if parts else "nothing to remove"
         return f"{said}; could not remove {len(self.failed)}: {'; '.join(self.failed)}" if self.failed else said
 
     def __str__(self) -> str:
-        parts = [f"{len(v)} {k[:-1] if len(v) == 1 else k}" for k, v in self.removed.items() if v]
-        said = "removed " + ", ".join(parts) if parts else "nothing to remove"
-        return f"{said}; could not remove {len(self.failed)}: {'; '.join(self.failed)}" if self.failed else said
+        return self._said(names=False)
 
 
 def _filters(session: str | None, recipe: str | None) -> dict[str, Any]:

@@ -88,6 +88,23 @@ def _seconds(value: float) -> str:
     return str(max(1, round(value)))
 
 
+def _nuttcp(target: Target, seconds: float, *direction: str) -> list[str]:
+    """nuttcp's client command: ``direction`` (``-t``, or ``-r -F``), parsable output, control and data ports."""
+    port = target.nuttcp
+    return [
+        "nuttcp",
+        *direction,
+        "-fparse",
+        "-T",
+        _seconds(seconds),
+        "-P",
+        str(port),
+        "-p",
+        str(port + 1),
+        target.address,
+    ]
+
+
 TOOLS: dict[str, Tool] = {
     "sockperf tcp": Tool(
         "sockperf ping-pong tcp",
@@ -137,37 +154,14 @@ TOOLS: dict[str, Tool] = {
         "nuttcp -t",
         "bandwidth_gbps",
         "Gbit/s",
-        lambda t, s: [
-            "nuttcp",
-            "-t",
-            "-fparse",
-            "-T",
-            _seconds(s),
-            "-P",
-            str(t.nuttcp),
-            "-p",
-            str(t.nuttcp + 1),
-            t.address,
-        ],
+        lambda t, s: _nuttcp(t, s, "-t"),
         lambda text: parse_nuttcp(text) / 1e9,
     ),
     "nuttcp -r": Tool(
         "nuttcp -r",
         "bandwidth_gbps",
         "Gbit/s",
-        lambda t, s: [
-            "nuttcp",
-            "-r",
-            "-F",
-            "-fparse",
-            "-T",
-            _seconds(s),
-            "-P",
-            str(t.nuttcp),
-            "-p",
-            str(t.nuttcp + 1),
-            t.address,
-        ],
+        lambda t, s: _nuttcp(t, s, "-r", "-F"),
         lambda text: parse_nuttcp(text) / 1e9,
     ),
 }
