@@ -145,10 +145,15 @@ def _bars(ax: Axes, categories: Sequence[str], series: Sequence[Series], log: bo
                 capsize=3,
                 error_kw={"elinewidth": 1, "ecolor": "#222222"},
             )
-    ax.set_xticks(range(len(categories)), categories, fontsize=8)
+    ax.set_xticks(range(len(categories)), categories, fontsize=9)
     if log:
         ax.set_yscale("log")
-    ax.legend(fontsize=7, loc="best", framealpha=0.85)
+    ax.legend(fontsize=9, loc="best", framealpha=0.85)
+
+
+def _stack_words(ax: Axes) -> None:
+    """One word per line in the x tick labels, so that long neighbours at 9 pt do not overlap."""
+    ax.set_xticks(ax.get_xticks(), [label.get_text().replace(" ", "\n") for label in ax.get_xticklabels()], fontsize=9)
 
 
 def _one_line(ax: Axes, y: float = 1.0, text: str = "= 1: no difference") -> None:
@@ -158,7 +163,7 @@ def _one_line(ax: Axes, y: float = 1.0, text: str = "= 1: no difference") -> Non
         (ax.get_xlim()[0], y),
         ha="left",
         va="bottom",
-        fontsize=7,
+        fontsize=9,
         color="grey",
         xytext=(3, 1),
         textcoords="offset points",
@@ -315,7 +320,7 @@ def net_bandwidth(net: pd.DataFrame | None, ctx: Context, ax: Axes | None = None
         f"{short}\n{tool}" for short in ("host loopback", "host net", "bridge", "published") for tool in tools.values()
     ]
     _bars(ax, categories, series)
-    ax.tick_params(axis="x", labelsize=7)
+    _stack_words(ax)
     link = _value(ctx.published, "nuttcp", "all", "bandwidth")
     ax.axhline(
         link,
@@ -325,7 +330,7 @@ def net_bandwidth(net: pd.DataFrame | None, ctx: Context, ax: Axes | None = None
         label=f"published: IBM nuttcp, {link:g} Gbit/s on every path = their 10 GbE link's limit "
         "(a ceiling there, not comparable)",
     )
-    ax.legend(fontsize=7, loc="upper right", framealpha=0.85)
+    ax.legend(fontsize=9, loc="upper right", framealpha=0.85)
     ax.set_ylabel("Gbit/s")
     _title(
         ax,
@@ -363,7 +368,7 @@ def proxy_latency(proxy: pd.DataFrame | None, ctx: Context, ax: Axes | None = No
         f"{s}:\n{path} {p}" for p in ("TCP", "UDP") for s in short.values() for path in ("bridge", "published")
     ]
     _bars(ax, categories, series)
-    ax.tick_params(axis="x", labelsize=7)
+    _stack_words(ax)
     _one_line(ax)
     ax.set_ylabel("round-trip time ratio")
     _title(
@@ -382,7 +387,7 @@ RED_HAT = ("overlayfs", "loop-lvm")
 
 def scale(startstop: pd.DataFrame | None, ctx: Context, ax: Axes | None = None) -> Axes:
     """Seconds per container against N, per driver and phase; Red Hat's 1000-container runs as points."""
-    ax = _axes(ax, (8, 4.2))
+    ax = _axes(ax, (9.5, 6.4))
     runs = [(startstop, ctx.live_label, "-", "o")]
     if _ref_table(ctx, "startstop") is not None:
         runs.append((_ref_table(ctx, "startstop"), ctx.reference_label, "--", "s"))
@@ -435,8 +440,7 @@ def scale(startstop: pd.DataFrame | None, ctx: Context, ax: Axes | None = None) 
     ax.set_yscale("log")
     ax.set_xlabel("N: containers started one after another, then removed")
     ax.set_ylabel("seconds per container (log)")
-    ax.legend(fontsize=6.5, ncol=2, loc="upper left", framealpha=0.85)
-    ax.set_ylim(top=ax.get_ylim()[1] * 4)
+    ax.legend(fontsize=9, ncol=2, loc="upper center", bbox_to_anchor=(0.5, -0.14))  # below the axes, not over them
     _title(
         ax,
         "Start and remove: seconds per container as N grows (log–log, not normalised)",
@@ -471,7 +475,7 @@ def running_curve(startstop: pd.DataFrame | None, ctx: Context, ax: Axes | None 
         )
     ax.set_xlabel("elapsed seconds / N")
     ax.set_ylabel("fraction of N running")
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=9)
     _title(ax, "Create then destroy, one container at a time: time normalised per container")
     return ax
 
@@ -513,7 +517,7 @@ def stats_timeseries(df: pd.DataFrame, ctx: Context, ax: Axes | None = None, col
         )
     ax.set_xlabel("seconds")
     ax.set_ylabel(column.replace("_", " "))
-    ax.legend(fontsize=7, ncol=2)
+    ax.legend(fontsize=9, ncol=2)
     _title(ax, f"docker stats stream: {column.replace('_', ' ')} by load (not normalised)")
     return ax
 
@@ -544,7 +548,7 @@ def stats_cost(cost: pd.DataFrame | None, ctx: Context, ax: Axes | None = None) 
         )
     )
     _bars(ax, categories, series, log=True)
-    ax.tick_params(axis="x", labelsize=7)
+    _stack_words(ax)
     ax.set_ylabel("ms to the first byte (log)")
     _title(
         ax,
@@ -579,7 +583,7 @@ def rate_ramp(windows: pd.DataFrame, ax: Axes | None = None) -> Axes:
         ax.annotate(
             str(int(row["samples"])),
             (row["t"], row["rate_percent"]),
-            fontsize=6,
+            fontsize=9,
             xytext=(0, 4),
             textcoords="offset points",
             ha="center",
@@ -587,7 +591,7 @@ def rate_ramp(windows: pd.DataFrame, ax: Axes | None = None) -> Axes:
     ax.set_xlabel("seconds since the monitor started")
     ax.set_ylabel("CPU, % of one core")
     ax.set_ylim(0, 130)
-    ax.legend(fontsize=7, loc="lower right")
+    ax.legend(fontsize=9, loc="lower right")
     _title(
         ax,
         "The spinning container as the monitor sees it (% of a core, not normalised)",
@@ -608,14 +612,15 @@ def monitor_panels(
         axes: Five Axes to draw on (default: a new figure).
     """
     if axes is None:
-        _, grid = plt.subplots(1, 5, figsize=(17, 3.4), layout="constrained")
-        axes = list(grid)
+        _, grid = plt.subplots(2, 3, figsize=(10, 6.2), layout="constrained")  # fits the notebook's width
+        grid[1, 2].set_visible(False)
+        axes = list(grid.flat)[:5]
     for ax, (panel, rows) in zip(axes, df.groupby("panel", sort=False)):
         for index, (load, series) in enumerate(rows.groupby("load", sort=False)):
             ax.plot(series["t"], series["value"], label=load, color=OURS_LINES[index % len(OURS_LINES)])
         ax.set_title(f"{panel} (not normalised)", fontsize=9)
-        ax.set_xlabel("seconds", fontsize=8)
-    axes[0].legend(fontsize=7)
+        ax.set_xlabel("seconds", fontsize=9)
+    axes[0].legend(fontsize=9)
     published = _value(ctx.published, "cadvisor 29 containers", "housekeeping 1s")
     series = [
         Series("ours: exporter (1 s scrapes)", LIVE, {"monitor": (cost_percent,) * 3}),

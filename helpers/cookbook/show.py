@@ -20,10 +20,44 @@ def facts(title: str, values: Mapping[str, Any]) -> None:
         print(f"  {str(key).ljust(width)} : {value}")
 
 
-def table(rows: Iterable[Mapping[str, Any]], columns: Sequence[str] | None = None) -> pd.DataFrame:
-    """Return rows as a DataFrame (the cell's last expression renders it as a table)."""
+class Table:
+    """Rows shown whole as the cell's last expression: no cell cut at 50 characters, no index column,
+    a blank where a row has no value (not ``NaN``), and counts as whole numbers (not ``5.0``).
+
+    Args:
+        frame: The rows; :attr:`frame` keeps them for code that reads them.
+    """
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.frame = frame
+
+    def _cells(self) -> pd.DataFrame:
+        typed = self.frame.convert_dtypes()  # a count column with a gap becomes Int64, not float
+        return typed.astype(object).where(typed.notna(), "")
+
+    def _repr_html_(self) -> str:
+        return self._cells().to_html(index=False)
+
+    def __repr__(self) -> str:
+        return self._cells().to_string(index=False)
+
+
+def table(rows: Iterable[Mapping[str, Any]], columns: Sequence[str] | None = None) -> Table:
+    """Rows (and the ``columns`` to show, in order) as a :class:`Table` (the cell's last expression renders it)."""
     frame = pd.DataFrame(list(rows))
-    return frame[list(columns)] if columns else frame
+    return Table(frame[list(columns)] if columns else frame)
+
+
+def factored(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """``frame`` without those of ``columns`` that hold one value on every row; those are printed once above it.
+
+    A results table keeps where it was measured on every row (so that it reads on its own); shown
+    in a notebook, the same CPU model and kernel on each row only widen it past the page.
+    """
+    same = [name for name in columns if name in frame and frame[name].nunique(dropna=False) == 1]
+    if same:
+        print("; ".join(f"{name}: {frame[name].iloc[0]}" for name in same))
+    return frame.drop(columns=same)
 
 
 class Progress:

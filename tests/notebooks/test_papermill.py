@@ -2,10 +2,9 @@
 
 The same run proves that what a reader sees ran: a logging ``docker`` program is first on
 ``PATH``, and every ``$ docker ...`` line in the executed notebook's outputs must be one of the
-invocations it logged (our labels, quoting and trailing comments aside).
-
-nbval (``pytest --nbval notebooks``, part of ``make test``) runs the committed notebooks a
-second time and compares their outputs with the recorded ones.
+invocations it logged (our labels, quoting and trailing comments aside). And the same run's
+outputs must match the committed ones under nbval's comparison (``recorded.differences``): one
+execution per notebook serves the checks, the leftovers, the shown commands and nbval.
 """
 
 from __future__ import annotations
@@ -21,6 +20,7 @@ import nbformat
 import pytest
 
 from cookbook import dockerargs, engine, labels, runner, shell
+from tests.notebooks import recorded
 
 # The least number of docker commands each chapter must show (and run).
 MINIMUM_SHOWN = {"04-networking-and-data": 25}
@@ -106,7 +106,7 @@ def logged_calls(log: Path) -> list[list[str]]:
 
 
 @pytest.mark.parametrize("notebook", sorted(runner.chapters().values()), ids=lambda p: p.stem)
-def test_notebook_runs_quick_with_every_check_passed_and_every_shown_command_ran(
+def test_notebook_runs_quick_passes_its_checks_shows_what_ran_and_matches_its_outputs(
     notebook: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     client = engine.connect()
@@ -130,6 +130,9 @@ def test_notebook_runs_quick_with_every_check_passed_and_every_shown_command_ran
     never_ran = [command for command in shown if not any(as_called(command, call[0]) == call[1:] for call in calls)]
     assert not never_ran, f"shown but never run: {never_ran}"
     assert len(shown) >= MINIMUM_SHOWN.get(notebook.stem, DEFAULT_MINIMUM), f"only {len(shown)} docker commands shown"
+
+    differ = recorded.differences(notebook, tmp_path / notebook.name)
+    assert not differ, "outputs differ from the committed ones (re-record it):\n" + "\n".join(differ)
 
 
 def test_the_comparison_sees_a_line_that_did_not_run(tmp_path: Path) -> None:

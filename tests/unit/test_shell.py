@@ -16,7 +16,7 @@ import docker.errors
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
 
-from cookbook import config, engine, hostfiles, images, labels, magics, shell
+from cookbook import config, engine, hostfiles, images, labels, magics, shell, show
 from cookbook.errors import BadParameter, CommandFailed, MissingProgram
 
 FAKE = """#!/bin/sh
@@ -329,3 +329,23 @@ def test_progress_prints_each_step_and_the_end_outside_a_notebook(capsys: pytest
     lines = capsys.readouterr().out.splitlines()
     assert lines[:2] == ["CPU: round 1/3", "CPU: round 2/3"]
     assert lines[2].startswith("CPU: done: 2 steps in ")
+
+
+def test_factored_says_a_constant_environment_once_and_keeps_a_varying_one(capsys: pytest.CaptureFixture[str]) -> None:
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        {"side": ["host", "container"], "kernel": ["6.1", "6.1"], "storage_driver": ["vfs", "overlay2"]}
+    )
+    shown = show.factored(frame, ["kernel", "storage_driver", "cores"])
+    assert list(shown.columns) == ["side", "storage_driver"]
+    assert capsys.readouterr().out == "kernel: 6.1\n"
+
+
+def test_a_table_shows_long_cells_whole_gaps_blank_and_counts_whole() -> None:
+    rows: list[dict[str, Any]] = [{"steps": "checkout=success, " * 5 + "deploy=success", "tests": None}]
+    rows.append({"steps": "x", "tests": 5})
+    shown = show.table(rows, ["steps", "tests"])
+    assert "deploy=success" in shown._repr_html_() and "deploy=success" in repr(shown)
+    assert "NaN" not in repr(shown) and "5.0" not in repr(shown) and " 5" in repr(shown)
+    assert list(shown.frame.columns) == ["steps", "tests"]

@@ -50,6 +50,7 @@ from cookbook.bench.results import (
 )
 from cookbook.bench.scale import growth, per_container, start_stop, start_stop_sandboxed, start_stop_scale
 from cookbook.bench.sides import (
+    ENVIRONMENT,
     IMAGE,
     TOOLS,
     bench_container,
@@ -93,6 +94,7 @@ from cookbook.bench.statsapi import (
 )
 
 __all__ = [
+    "ENVIRONMENT",
     "BENCHMARKS",
     "CALLS",
     "CGROUP_FILES",

@@ -49,6 +49,10 @@ def cpu_model() -> str:
     return found.group(1).strip() if found else platform.processor() or "unknown"
 
 
+# The columns :func:`environment` adds to every result row.
+ENVIRONMENT = ("cpu_model", "cores", "kernel", "engine_version", "storage_driver")
+
+
 def environment(client: docker.DockerClient | None = None) -> dict[str, str]:
     """What every result row records: CPU model, cores, kernel, engine version, storage driver."""
     client = client or engine.connect()
