@@ -14,7 +14,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from cookbook import bench
+from cookbook.chapters.performance import bench
 
 
 def main() -> int:

@@ -12,7 +12,7 @@ the one in the layer's upper directory). It runs IBM's mixed.fio job on
   directory on the host (no container involved);
 * ``layer file, from the container``: the same file, through the container's overlay mount.
 
-Every round runs the three in a random order (:func:`cookbook.bench.schedule`). Prints the median
+Every round runs the three in a random order (:func:`cookbook.chapters.performance.bench.schedule`). Prints the median
 IOPS of each and the median ratios over the host folder; if the layer file is as fast from the
 host as from the container, the difference follows the file's place on the disk, not the container.
 
@@ -25,8 +25,9 @@ import argparse
 import shutil
 import statistics
 
-from cookbook import bench, engine, labels
-from cookbook.bench.sides import bench_container, in_container, on_host
+from cookbook import engine, labels
+from cookbook.chapters.performance import bench
+from cookbook.chapters.performance.bench.sides import bench_container, in_container, on_host
 
 CONFIGS = ("host folder, from the host", "layer file, from the host", "layer file, from the container")
 

@@ -16,7 +16,7 @@ import subprocess
 import time
 
 from cookbook import engine, images, labels, shell
-from cookbook.recipe import Recipe
+from cookbook.reader.recipe import Recipe
 
 
 def main() -> int:

@@ -15,7 +15,8 @@ import statistics
 import time
 from collections.abc import Callable
 
-from cookbook import engine, images, sandbox
+from cookbook import engine, images
+from cookbook.lab import sandbox
 
 GOALS = {"sandbox": 5.0, "cluster": 20.0}
 RECIPE = "bench-sandbox"

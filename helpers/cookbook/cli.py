@@ -1,6 +1,6 @@
 """The ``cookbook`` command: a thin layer that parses arguments and calls the modules.
 
-``bench`` runs chapter 7's benchmarks headless (:mod:`cookbook.bench`) into CSV and PNG files and an
+``bench`` runs chapter 7's benchmarks headless (:mod:`cookbook.chapters.performance.bench`) into CSV and PNG files and an
 HTML page (``index.html``) in its output folder.
 
 Exit codes: 0 done, 1 a failure (engine, build, check), 2 bad input.
@@ -15,8 +15,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from cookbook import config, engine, exercises, hostfiles, images, labels, packages, runner, shell
+from cookbook import config, engine, hostfiles, images, labels, packages, runner, shell
 from cookbook.errors import BadParameter, CookbookError
+from cookbook.reader import exercises
 
 MIN_FREE_GIB = 5.0
 
@@ -114,7 +115,7 @@ def _bench(args: argparse.Namespace) -> int:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from cookbook import bench, plots
+    from cookbook.chapters.performance import bench, plots
 
     names = list(bench.BENCHMARKS) if args.benchmark == "all" else [args.benchmark]
     params = bench.Params.defaults(args.quick)
@@ -149,9 +150,9 @@ def _bench(args: argparse.Namespace) -> int:
 
 
 def _lab(args: argparse.Namespace) -> int:
-    from cookbook import lab
+    from cookbook import labserver
 
-    return lab.serve(args.port, Path(args.notebooks) if args.notebooks else None)
+    return labserver.serve(args.port, Path(args.notebooks) if args.notebooks else None)
 
 
 class _OneLineParser(argparse.ArgumentParser):

@@ -57,7 +57,7 @@ _LEADING_DOCKER = re.compile(r"^((?:[A-Za-z_][A-Za-z0-9_]*=\S*\s+)*)docker(?=\s|
 
 
 class Engine(Protocol):
-    """An engine other than the reader's that commands can go to (a sandbox from :mod:`cookbook.sandbox`)."""
+    """An engine other than the reader's that commands can go to (a sandbox from :mod:`cookbook.lab.sandbox`)."""
 
     url: str
     cert_path: Path | None

@@ -9,8 +9,9 @@ from collections.abc import Iterator
 import docker
 import pytest
 
-from cookbook import api, engine, images, labels
+from cookbook import engine, images, labels
 from cookbook.errors import NoEngine
+from cookbook.lab import api
 
 RECIPE = "test-api"
 

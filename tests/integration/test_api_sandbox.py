@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from cookbook import api, apilab, engine, labels, sandbox, shell, tls
+from cookbook import engine, labels, shell
+from cookbook.chapters.api import apilab
 from cookbook.errors import NoEngine
+from cookbook.lab import api, sandbox, tls
 
 RECIPE = "test-api-sandbox"
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import docker
 
-from cookbook import containers, hostfiles, labels, sandbox
+from cookbook import containers, hostfiles, labels
+from cookbook.lab import sandbox
 
 RECIPE = "test-hostfiles"
 

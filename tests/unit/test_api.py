@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from cookbook import api
 from cookbook.errors import BadParameter
+from cookbook.lab import api
 
 # A socket path where nothing listens: if validation let a request through, sending it
 # would raise ApiUnreachable instead of BadParameter, so each bad-input test also proves
@@ -176,7 +176,7 @@ def test_tar_archive_round_trip() -> None:
     import io
     import tarfile
 
-    from cookbook import apilab
+    from cookbook.chapters.api import apilab
 
     data = apilab.tar_archive({"Dockerfile": "FROM busybox\n", "blob": b"\0\1"})
     with tarfile.open(fileobj=io.BytesIO(data)) as tar:
@@ -185,7 +185,8 @@ def test_tar_archive_round_trip() -> None:
 
 
 def test_from_top_names_a_path_from_the_checkouts_top_folder() -> None:
-    from cookbook import apilab, config
+    from cookbook import config
+    from cookbook.chapters.api import apilab
 
     assert apilab.from_top(config.project_root() / ".cookbook" / "scratch" / "x") == ".cookbook/scratch/x"
 

@@ -8,9 +8,10 @@ from pathlib import Path
 import ipywidgets as w
 import pytest
 
-from cookbook import containers, recipe
+from cookbook import containers
 from cookbook.errors import BadParameter, CheckFailed
-from cookbook.widgets import Form
+from cookbook.reader import recipe
+from cookbook.reader.widgets import Form
 from tests.unit.fakes import FakeClient
 
 

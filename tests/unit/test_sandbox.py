@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from cookbook import sandbox
 from cookbook.errors import BadParameter
+from cookbook.lab import sandbox
 
 
 def test_plain_sandbox_serves_plain_tcp_on_purpose() -> None:

@@ -1,0 +1,110 @@
+"""Python's side of the chapter-6 recipes around a sandbox engine (:mod:`cookbook.lab.sandbox`).
+
+What the book does with the ``docker`` CLI, the notebook does with the real CLI (``%%docker``);
+this module holds what Python does:
+
+* :func:`engine_api` and :func:`api_client`: our hand-made HTTP client and the SDK's
+  low-level ``docker.APIClient`` for a sandbox, over TLS when it has it;
+* :func:`tar_archive` packs a build context for ``POST /build``;
+* :func:`sdk_from_environment` builds an SDK client from ``DOCKER_HOST``/``DOCKER_TLS_VERIFY``/
+  ``DOCKER_CERT_PATH`` the way ``docker.from_env()`` does, through :mod:`cookbook.engine`;
+* :func:`outcome` says in one line how a call went; :func:`scratch` and
+  :func:`discard_scratch` hold the chapter's files (certificates).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tarfile
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+import docker
+import docker.errors
+
+from cookbook import config, engine, labels
+from cookbook.errors import CookbookError
+from cookbook.lab import api
+from cookbook.lab.sandbox import Sandbox
+
+
+def tar_archive(files: Mapping[str, bytes | str]) -> bytes:
+    """Pack ``files`` (name → content) into an uncompressed tar archive: a build context, say."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        for name, content in files.items():
+            data = content.encode() if isinstance(content, str) else content
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            info.mode = 0o644
+            tar.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+def engine_api(box: Sandbox) -> api.EngineAPI:
+    """Our hand-made client for ``box``; over TLS with the sandbox's client certificate if it has one."""
+    return api.EngineAPI(box.url, tls=api.TlsFiles.folder(box.cert_path) if box.cert_path else None)
+
+
+def api_client(box: Sandbox, version: str) -> docker.APIClient:
+    """``docker.APIClient(base_url=box.url, version=version)``, over TLS when the sandbox has it.
+
+    A TLS client ignores ``REQUESTS_CA_BUNDLE`` (requests would check the sandbox against the
+    system's CAs instead of ``ca.pem``), as :func:`cookbook.engine.client_for` does.
+    """
+    client = docker.APIClient(base_url=box.url, version=version, tls=engine.tls_config(box.endpoint), timeout=10)
+    client.trust_env = False
+    return client
+
+
+@contextmanager
+def _environment(variables: Mapping[str, str]) -> Iterator[None]:
+    saved = {k: v for k, v in os.environ.items() if k.startswith("DOCKER_")}
+    for key in saved:
+        del os.environ[key]
+    os.environ.update(variables)
+    try:
+        yield
+    finally:
+        for key in [k for k in os.environ if k.startswith("DOCKER_")]:
+            del os.environ[key]
+        os.environ.update(saved)
+
+
+def sdk_from_environment(variables: Mapping[str, str]) -> docker.DockerClient:
+    """An SDK client configured from ``DOCKER_HOST``/``DOCKER_TLS_VERIFY``/``DOCKER_CERT_PATH``.
+
+    The same reading of the variables that ``docker.from_env()`` does (via
+    :func:`cookbook.engine.endpoint`), with ``variables`` in place of the process's own.
+
+    Raises:
+        NoEngine: Nothing answers there (a refused TLS handshake included).
+    """
+    with _environment(variables):
+        point = engine.endpoint()
+    return engine.connect(point, fresh=True)
+
+
+def outcome(call: Callable[[], object]) -> str:
+    """Run ``call`` and say how it went in one line: its result, or the error it raised."""
+    try:
+        return str(call())
+    except (CookbookError, docker.errors.DockerException) as exc:
+        return exc.line() if isinstance(exc, CookbookError) else f"{type(exc).__name__}: {exc}"
+
+
+def scratch(name: str) -> Path:
+    """A fresh folder of this session for the chapter's files (certificates); see :func:`cookbook.labels.scratch`."""
+    return labels.scratch("ch6", name)
+
+
+def discard_scratch() -> None:
+    """Remove this session's chapter folders and everything in them (keys included)."""
+    labels.sweep_scratch(session=labels.session_id(), recipe="ch6")
+
+
+def from_top(path: str | Path) -> str:
+    """``path`` as the notebook's docker commands name it: relative to the checkout's top folder, where they run."""
+    return os.path.relpath(Path(path).resolve(), config.project_root())

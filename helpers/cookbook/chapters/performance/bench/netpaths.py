@@ -1,0 +1,446 @@
+"""Recipe 7.3 measured: request/response (TCP and UDP) and bandwidth (iperf3, nuttcp -t/-r) by path.
+
+Two comparisons:
+
+* :func:`network`, on the reader's engine: host loopback (the native baseline), a server in a
+  ``--net=host`` container, container to container on a bridge network of ours, and the host to
+  a port published on 127.0.0.1.
+* :func:`proxy_paths`, moby/moby#7857's question: the same request/response over a published
+  port on two sandbox engines, one with the default userland proxy (``docker-proxy`` relays
+  each connection) and one started with ``--userland-proxy=false`` (the kernel's DNAT does it),
+  each beside its own loopback and bridge.
+
+Every round runs every (path, tool) once, in a random, balanced order.
+
+Both ends of a request/response run on one CPU (``taskset -c 0``): on this two-vCPU VM a round trip
+between the two CPUs pays two inter-processor wake-ups, about 40 µs (a sockperf loopback round trip
+measured 12-13 µs with client and server on one CPU, 49-53 µs across the two), and where the
+scheduler puts them would otherwise decide the result more than the path does.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import socket
+import subprocess
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import docker
+import docker.errors
+import pandas as pd
+from docker.models.containers import Container
+
+from cookbook import engine, labels, waits
+from cookbook.chapters.performance.bench.params import Params, schedule
+from cookbook.chapters.performance.bench.parsers import BenchError, parse_iperf3, parse_nuttcp, parse_sockperf
+from cookbook.chapters.performance.bench.sides import Progress, bench_container, environment, in_container, on_host, say
+
+if TYPE_CHECKING:
+    from cookbook.lab.sandbox import Sandbox
+
+NET_PATHS = ("host loopback", "host networking", "bridge (container to container)", "published port")
+PROXY_PATHS = ("sandbox loopback", "bridge (container to container)", "published port")
+SOCKPERF_PORT = 11111
+IPERF_PORT = 5201
+NUTTCP_PORT = 5000
+RR_CPU = "0"
+"""The CPU both ends of every request/response run on (see the module's note)."""
+PIN = ["taskset", "-c", RR_CPU]
+
+
+@dataclass(frozen=True)
+class Tool:
+    """One client measurement: its benchmark name, metric, unit and command line."""
+
+    benchmark: str
+    metric: str
+    unit: str
+    argv: Callable[[Target, float], list[str]]
+    parse: Callable[[str], float]
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a path's servers answer, and how to run a client there.
+
+    Attributes:
+        address: The server's address as the client dials it.
+        sockperf_tcp: sockperf's TCP port; ``sockperf_udp`` its UDP port (the same inside a container).
+        iperf: iperf3's port.
+        nuttcp: nuttcp's control port (its data port is the next one).
+        run: Runs a client command line where this path's client runs; returns its output.
+    """
+
+    address: str
+    sockperf_tcp: int
+    sockperf_udp: int
+    iperf: int
+    nuttcp: int
+    run: Callable[[Sequence[str]], str]
+
+
+def _seconds(value: float) -> str:
+    return str(max(1, round(value)))
+
+
+def _nuttcp(target: Target, seconds: float, *direction: str) -> list[str]:
+    """nuttcp's client command: ``direction`` (``-t``, or ``-r -F``), parsable output, control and data ports."""
+    port = target.nuttcp
+    return [
+        "nuttcp",
+        *direction,
+        "-fparse",
+        "-T",
+        _seconds(seconds),
+        "-P",
+        str(port),
+        "-p",
+        str(port + 1),
+        target.address,
+    ]
+
+
+TOOLS: dict[str, Tool] = {
+    "sockperf tcp": Tool(
+        "sockperf ping-pong tcp",
+        "rtt_us",
+        "us",
+        lambda t, s: [
+            *PIN,
+            "sockperf",
+            "ping-pong",
+            "--tcp",
+            "--full-rtt",
+            "-i",
+            t.address,
+            "-p",
+            str(t.sockperf_tcp),
+            "-t",
+            _seconds(s),
+        ],
+        parse_sockperf,
+    ),
+    "sockperf udp": Tool(
+        "sockperf ping-pong udp",
+        "rtt_us",
+        "us",
+        lambda t, s: [
+            *PIN,
+            "sockperf",
+            "ping-pong",
+            "--full-rtt",
+            "-i",
+            t.address,
+            "-p",
+            str(t.sockperf_udp),
+            "-t",
+            _seconds(s),
+        ],
+        parse_sockperf,
+    ),
+    "iperf3": Tool(
+        "iperf3 tcp",
+        "bandwidth_gbps",
+        "Gbit/s",
+        lambda t, s: ["iperf3", "-c", t.address, "-p", str(t.iperf), "-t", _seconds(s), "-J"],
+        lambda text: parse_iperf3(text) / 1e9,
+    ),
+    "nuttcp -t": Tool(
+        "nuttcp -t",
+        "bandwidth_gbps",
+        "Gbit/s",
+        lambda t, s: _nuttcp(t, s, "-t"),
+        lambda text: parse_nuttcp(text) / 1e9,
+    ),
+    "nuttcp -r": Tool(
+        "nuttcp -r",
+        "bandwidth_gbps",
+        "Gbit/s",
+        lambda t, s: _nuttcp(t, s, "-r", "-F"),
+        lambda text: parse_nuttcp(text) / 1e9,
+    ),
+}
+"""The book's two tools and the stand-ins: request/response (netperf's TCP_RR/UDP_RR → sockperf
+ping-pong with ``--full-rtt``), bandwidth (nuttcp ``-t`` client to server, ``-r`` server to client;
+iperf3 beside it). ``-r`` alone makes nuttcp's server open the data connection back to the client,
+which no published port lets through: ``-F`` has the client open it, as for ``-t``."""
+
+
+def servers(address: str, sockperf_port: int, iperf_port: int, nuttcp_port: int) -> list[str]:
+    """One shell command that starts every server: sockperf TCP and UDP (on :data:`RR_CPU`), nuttcp, iperf3.
+
+    nuttcp's server cannot bind one address (it listens on all of the namespace's addresses);
+    ``--no3rdparty`` keeps it from relaying to third parties.
+    """
+    pin = " ".join(PIN)
+    script = (
+        f"{pin} sockperf server --tcp -i {address} -p {sockperf_port} >/dev/null 2>&1 & "
+        f"{pin} sockperf server -i {address} -p {sockperf_port} >/dev/null 2>&1 & "
+        f"nuttcp -S --nofork --no3rdparty -P {nuttcp_port} -p {nuttcp_port + 1} >/dev/null 2>&1 & "
+        f"exec iperf3 -s -B {address} -p {iperf_port} >/dev/null 2>&1"
+    )
+    return ["sh", "-c", script]
+
+
+def free_port(pair: bool = False) -> int:
+    """A TCP port that is free on the host's loopback right now (with ``pair``, the next one too)."""
+    while True:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = int(probe.getsockname()[1])
+        if not pair or port >= 65535:
+            return port
+        with socket.socket() as second:
+            try:
+                second.bind(("127.0.0.1", port + 1))
+            except OSError:
+                continue
+            return port
+
+
+def _listening(target: Target) -> bool:
+    """Whether the TCP servers of ``target`` accept connections (probed from where its client runs)."""
+    probe = "; ".join(
+        f"exec 3<>/dev/tcp/{target.address}/{port} && exec 3>&-" for port in (target.sockperf_tcp, target.iperf)
+    )
+    try:
+        target.run(["bash", "-c", probe])
+    except BenchError:
+        return False
+    return True
+
+
+def _run_once(tool: Tool, target: Target, seconds: float, retry: bool) -> float:
+    """One measurement; with ``retry``, a first run that finds its server not up yet is tried again.
+
+    Only the TCP servers are probed before the first round (a UDP server cannot be probed
+    without running a measurement), so the first run of each kind may retry for a while.
+    """
+    if not retry:
+        return tool.parse(target.run(tool.argv(target, seconds)))
+
+    def attempt() -> list[float] | None:
+        try:
+            return [tool.parse(target.run(tool.argv(target, seconds)))]
+        except BenchError:
+            return None
+
+    return waits.until(attempt, timeout=60, what=f"a first {tool.benchmark} run to succeed")[0]
+
+
+def measure_paths(
+    targets: Mapping[str, Target],
+    tools: Sequence[str],
+    params: Params,
+    salt: str,
+    progress: Progress | None = None,
+    label: str = "net",
+) -> list[dict]:
+    """Run every (path, tool) once per round, in a random order per round.
+
+    Returns:
+        One row per run: benchmark, pair, position, path, metric, value, unit.
+    """
+    combos = [f"{path}|{tool}" for path in targets for tool in tools]
+    rows = []
+    for pair, order in enumerate(schedule(combos, params.pairs, params.seed, salt)):
+        say(progress, f"{label}: round {pair + 1}/{params.pairs} ({len(order)} runs)")
+        for position, combo in enumerate(order):
+            path, name = combo.rsplit("|", 1)
+            tool, target = TOOLS[name], targets[path]
+            value = _run_once(tool, target, params.net_seconds, retry=pair == 0)
+            rows.append(
+                {
+                    "benchmark": tool.benchmark,
+                    "pair": pair,
+                    "position": position,
+                    "path": path,
+                    "metric": tool.metric,
+                    "value": value,
+                    "unit": tool.unit,
+                }
+            )
+    return rows
+
+
+def published_port_path(host_port: int) -> str:
+    """Which path host → 127.0.0.1:``host_port`` takes here: docker-proxy, or the kernel's DNAT."""
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            args = cmdline.read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if args and args[0].endswith(b"docker-proxy") and str(host_port).encode() in args:
+            return "docker-proxy"
+    return "DNAT"
+
+
+def network(
+    params: Params,
+    client: docker.DockerClient | None = None,
+    recipe: str = "bench-net",
+    progress: Progress | None = None,
+    tools: Sequence[str] = tuple(TOOLS),
+) -> tuple[pd.DataFrame, str]:
+    """Round trips (TCP, UDP) and bandwidth (iperf3, nuttcp -t/-r) over the four paths of :data:`NET_PATHS`.
+
+    Returns:
+        The samples (metric rtt_us / bandwidth_gbps, per path, tool and round) and what relays
+        the published port here (``docker-proxy`` or ``DNAT``).
+    """
+    client = client or engine.connect()
+    env = environment(client)
+    net = client.networks.create(f"cb-bench-net-{labels.session_id()}", labels=labels.for_recipe(recipe))
+    host_ports = (free_port(), free_port(), free_port(pair=True))
+    host_server = subprocess.Popen(servers("127.0.0.1", *host_ports), start_new_session=True)
+    hostnet_ports = (free_port(), free_port(), free_port(pair=True))
+    nut = free_port(pair=True)  # the same number inside and outside: nuttcp's client names the data port
+    ports = {f"{SOCKPERF_PORT}/tcp": None, f"{SOCKPERF_PORT}/udp": None, IPERF_PORT: None, nut: nut, nut + 1: nut + 1}
+    try:
+        with (
+            bench_container(client, recipe, network=net.name, ports=ports) as server,
+            bench_container(client, recipe, network="host") as hostnet,
+            bench_container(client, recipe, network=net.name) as peer,
+        ):
+            hostnet.exec_run(servers("127.0.0.1", *hostnet_ports), detach=True)
+            server.exec_run(servers("0.0.0.0", SOCKPERF_PORT, IPERF_PORT, nut), detach=True)
+            server.reload()
+            server_ip = server.attrs["NetworkSettings"]["Networks"][net.name]["IPAddress"]
+            tcp = waits.host_port(server, SOCKPERF_PORT)[1]
+            udp = waits.host_port(server, SOCKPERF_PORT, "udp")[1]
+            iperf = waits.host_port(server, IPERF_PORT)[1]
+            targets = {
+                "host loopback": Target("127.0.0.1", host_ports[0], host_ports[0], *host_ports[1:], on_host),
+                "host networking": Target("127.0.0.1", hostnet_ports[0], hostnet_ports[0], *hostnet_ports[1:], on_host),
+                "bridge (container to container)": Target(
+                    server_ip, SOCKPERF_PORT, SOCKPERF_PORT, IPERF_PORT, nut, lambda argv: in_container(peer, argv)
+                ),
+                "published port": Target("127.0.0.1", tcp, udp, iperf, nut, on_host),
+            }
+            for path, target in targets.items():
+                waits.until(functools.partial(_listening, target), what=f"the {path} servers to listen", timeout=120)
+            via = published_port_path(tcp)
+            version = in_container(peer, ["sockperf", "--version"]).splitlines()[0].strip()
+            rows = measure_paths(targets, tools, params, "net", progress)
+    finally:
+        os.killpg(host_server.pid, 15)
+        host_server.wait(timeout=30)
+        try:
+            net.remove()
+        except docker.errors.APIError:
+            pass  # the recipe's close() sweeps it by label
+    return pd.DataFrame([{**row, "tool_version": version, **env} for row in rows]), via
+
+
+def proxies_running(box: Container) -> int:
+    """How many ``docker-proxy`` processes run in a sandbox engine's container."""
+    text = in_container(box, ["sh", "-c", "ps -eo args | grep -c '^/usr/sbin/docker-proxy' || true"])
+    return int(text.strip() or 0)
+
+
+SANDBOX_LOOPBACK = (12111, 6201, 7000)
+"""Ports of the servers on a sandbox's own loopback (its ``--net=host`` containers)."""
+
+
+def proxy_paths(
+    params: Params,
+    engines: Mapping[str, Sandbox] | None = None,
+    recipe: str = "bench-proxy",
+    progress: Progress | None = None,
+    tools: Sequence[str] = ("sockperf tcp", "sockperf udp", "iperf3"),
+) -> tuple[pd.DataFrame, dict[str, int]]:
+    """The published-port path with and without the userland proxy (moby/moby#7857), on sandbox engines.
+
+    In each engine: a server container on its default bridge publishing on 127.0.0.1, a server in a
+    ``--net=host`` container on the engine's own loopback, a client in a ``--net=host`` container
+    (so "the host" is the sandbox's network namespace) and a client container on the bridge. Both
+    engines' servers run at once, and every round runs every (engine, path, tool) once, in a random,
+    balanced order: the two engines are compared within rounds, like every other comparison.
+
+    Args:
+        params: pairs, net_seconds, seed.
+        engines: Label → sandbox (default: two started here, ``docker-proxy`` with the default
+            flags and ``userland-proxy=false`` with ``--userland-proxy=false``, removed at the end).
+        recipe: The recipe label of what is started.
+        progress: Called with progress lines.
+        tools: Which measurements.
+
+    Returns:
+        The samples (engine, path, benchmark, metric, pair, position, value, unit, proxies) and how
+        many docker-proxy processes each engine ran while its server was published.
+    """
+    from cookbook.lab import sandbox  # late import: only this benchmark needs Docker-in-Docker
+
+    made = []
+    with ExitStack() as stack:
+        if engines is None:
+            engines = {}
+            for name, flags in (("docker-proxy", []), ("userland-proxy=false", ["--userland-proxy=false"])):
+                say(progress, f"proxy: starting a sandbox engine ({name})")
+                made.append(stack.enter_context(sandbox.engine(flags=flags, recipe=recipe)))
+                engines[name] = made[-1]
+        targets: dict[str, Target] = {}
+        envs: dict[str, dict[str, str]] = {}
+        counted: dict[str, int] = {}
+        for name, box in engines.items():
+            envs[name] = environment(box.client)
+            for path, target in _engine_targets(name, box, recipe, stack).items():
+                targets[f"{name}|{path}"] = target
+            counted[name] = proxies_running(box.container)
+        found = measure_paths(targets, tools, params, "proxy", progress, "proxy")
+    rows = []
+    for row in found:
+        name, path = row.pop("path").split("|")
+        rows.append({"engine": name, "path": path, **row, "proxies": counted[name], **envs[name]})
+    return pd.DataFrame(rows), counted
+
+
+def _engine_targets(name: str, box: Sandbox, recipe: str, stack: ExitStack) -> dict[str, Target]:
+    """Start one sandbox engine's servers and clients (kept until ``stack`` closes); return its three paths."""
+    image = box.load("bench")
+    loop = "127.0.0.1"
+    local = ("127.0.0.1", None)
+    published = {f"{SOCKPERF_PORT}/tcp": local, f"{SOCKPERF_PORT}/udp": local, f"{IPERF_PORT}/tcp": local}
+    start = lambda **settings: stack.enter_context(  # noqa: E731
+        bench_container(box.client, recipe, image=image, **settings)
+    )
+    server = start(ports=published)
+    hostnet = start(network="host")
+    client_box = start(network="host")
+    peer = start()
+    server.exec_run(servers("0.0.0.0", SOCKPERF_PORT, IPERF_PORT, NUTTCP_PORT), detach=True)
+    hostnet.exec_run(servers(loop, *SANDBOX_LOOPBACK), detach=True)
+    server.reload()
+    ports = server.attrs["NetworkSettings"]["Ports"]
+    host_port = {key: int(ports[key][0]["HostPort"]) for key in published}
+    server_ip = server.attrs["NetworkSettings"]["IPAddress"]
+
+    def from_host(argv: Sequence[str]) -> str:
+        return in_container(client_box, argv)
+
+    targets = {
+        "sandbox loopback": Target(
+            loop, SANDBOX_LOOPBACK[0], SANDBOX_LOOPBACK[0], SANDBOX_LOOPBACK[1], SANDBOX_LOOPBACK[2], from_host
+        ),
+        "bridge (container to container)": Target(
+            server_ip, SOCKPERF_PORT, SOCKPERF_PORT, IPERF_PORT, NUTTCP_PORT, lambda argv: in_container(peer, argv)
+        ),
+        "published port": Target(
+            loop,
+            host_port[f"{SOCKPERF_PORT}/tcp"],
+            host_port[f"{SOCKPERF_PORT}/udp"],
+            host_port[f"{IPERF_PORT}/tcp"],
+            NUTTCP_PORT,
+            from_host,
+        ),
+    }
+    for path, target in targets.items():
+        waits.until(
+            functools.partial(_listening, target), what=f"the {path} servers of the {name} sandbox", timeout=120
+        )
+    return targets
