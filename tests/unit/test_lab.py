@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from cookbook import cli
-from cookbook import labserver
+from cookbook import cli, labserver
 from cookbook.errors import BadParameter, MissingProgram
 
 
