@@ -14,6 +14,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from cookbook import signals
 from cookbook.chapters.performance import bench
 
 
@@ -24,6 +25,7 @@ def main() -> int:
     parser.add_argument("--pairs", type=int, default=None)
     parser.add_argument("--out", default="build/bench-goals")
     args = parser.parse_args()
+    signals.install_exit_sweep()
     params = bench.params_for(args.quick, pairs=args.pairs)
     record = bench.start_record(None, params, args.quick, "ch7_performance.py")
     tables = {}

@@ -25,7 +25,7 @@ import argparse
 import shutil
 import statistics
 
-from cookbook import engine, labels
+from cookbook import engine, labels, signals, sweeper
 from cookbook.chapters.performance import bench
 from cookbook.chapters.performance.bench.sides import bench_container, in_container, on_host
 
@@ -39,6 +39,7 @@ def main() -> int:
     parser.add_argument("--size-mb", type=int, default=1024)
     parser.add_argument("--runtime", type=int, default=10)
     args = parser.parse_args()
+    signals.install_exit_sweep()
     client = engine.connect()
     recipe = "bench-disk-placement"
     folder = labels.scratch(recipe, "fio")
@@ -67,7 +68,7 @@ def main() -> int:
                     print(f"round {number + 1}/{args.rounds}: {config}: {iops[config][-1]:.0f} IOPS", flush=True)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-        labels.sweep(client, session=labels.session_id(), recipe=recipe)
+        sweeper.sweep(client, session=labels.session_id(), recipe=recipe)
     base = iops[CONFIGS[0]]
     for config in CONFIGS:
         ratios = [value / host for value, host in zip(iops[config], base)]

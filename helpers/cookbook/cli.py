@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from cookbook import config, engine, hostfiles, images, labels, packages, runner, shell
+from cookbook import config, engine, hostfiles, images, packages, runner, shell, signals, sweeper
 from cookbook.errors import BadParameter, CookbookError
 from cookbook.reader import exercises
 
@@ -75,6 +75,7 @@ def _images(args: argparse.Namespace) -> int:
     names = args.names or sorted(images.catalogue())
     for name in names:
         images.entry(name)
+    signals.install_exit_sweep()  # a build's labelled leftovers go at exit
     for name in names:
         print(f"{name}: {images.ensure(name, policy=args.policy)}", flush=True)
     return 0
@@ -94,8 +95,8 @@ def _run(args: argparse.Namespace) -> int:
 
 def _clean(args: argparse.Namespace) -> int:
     client = engine.connect()
-    live = [] if args.all else labels.live_sessions(client)
-    swept = labels.sweep(client, images=args.images, stale_only=not args.all)
+    live = [] if args.all else sweeper.live_sessions(client)
+    swept = sweeper.sweep(client, images=args.images, stale_only=not args.all)
     print(f"cookbook clean: {swept}")
     for made in exercises.clean(client):
         print(f"  {made} (a 'Your turn' exercise's)")
@@ -118,6 +119,7 @@ def _bench(args: argparse.Namespace) -> int:
     from cookbook.chapters.performance import bench, plots
 
     names = list(bench.BENCHMARKS) if args.benchmark == "all" else [args.benchmark]
+    signals.install_exit_sweep()  # the benchmarks' containers and folders go at exit, SIGTERM included
     params = bench.Params.defaults(args.quick)
     out = Path(args.out)
     runner.writable(out)

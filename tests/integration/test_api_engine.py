@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import docker
 import pytest
 
-from cookbook import engine, images, labels
+from cookbook import engine, images, labels, sweeper
 from cookbook.errors import NoEngine
 from cookbook.lab import api
 
@@ -23,7 +23,7 @@ def client() -> Iterator[docker.DockerClient]:
     except NoEngine as exc:  # only a missing engine skips; any other failure fails
         pytest.skip(str(exc))
     yield sdk
-    labels.sweep(sdk, session=labels.session_id(), recipe=RECIPE)
+    sweeper.sweep(sdk, session=labels.session_id(), recipe=RECIPE)
 
 
 @pytest.fixture()

@@ -16,7 +16,7 @@ port published on a free port of the engine's publish address (127.0.0.1 for a l
 its ``/var/lib/docker`` is a volume, and its certificates live in a scratch folder of its own
 (:func:`cookbook.labels.scratch`), mounted or, on a remote engine, copied in
 (:mod:`cookbook.hostfiles`). On a remote engine the API is published beyond loopback, so a
-sandbox there always speaks TLS. Everything carries our labels, so :func:`cookbook.labels.sweep`
+sandbox there always speaks TLS. Everything carries our labels, so :func:`cookbook.sweeper.sweep`
 removes what a crashed kernel left behind; :meth:`Sandbox.close` (or the end of a ``with``
 block) removes it at once.
 
@@ -51,7 +51,7 @@ from docker.models.networks import Network
 from docker.models.volumes import Volume
 from docker.types import IPAMConfig, IPAMPool
 
-from cookbook import config, containers, images, labels, waits
+from cookbook import config, containers, images, labels, sweeper, waits
 from cookbook import engine as engines
 from cookbook.engine import Endpoint, client_for, connect
 from cookbook.errors import BadParameter, CookbookError, NoEngine, SandboxFailed, WaitTimeout
@@ -620,7 +620,7 @@ class Cluster:
 
 def _leave(node: Node, recipe: str) -> None:
     """On one of the reader's engines: remove what this session made there, then leave the swarm."""
-    labels.sweep(node.client, session=labels.session_id(), recipe=recipe, folders=False)
+    sweeper.sweep(node.client, session=labels.session_id(), recipe=recipe, folders=False)
     try:
         node.client.swarm.leave(force=True)
     except docker.errors.APIError:

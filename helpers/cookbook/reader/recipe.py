@@ -16,7 +16,7 @@ from typing import Any
 
 import docker
 
-from cookbook import config, containers, engine, labels
+from cookbook import config, containers, engine, labels, sweeper
 from cookbook.errors import BadParameter, CheckFailed, CookbookError
 
 
@@ -110,7 +110,7 @@ class Recipe:
 
     def close(self) -> Said:
         """Remove everything this recipe created in this session; say what was removed."""
-        swept = labels.sweep(self.client, session=labels.session_id(), recipe=self.name)
+        swept = sweeper.sweep(self.client, session=labels.session_id(), recipe=self.name)
         labels.close_recipe(self.name)
         if swept.failed:
             raise CookbookError(f"cleaning up {self.name}: {swept}.", "remove those by hand, or run `cookbook clean`.")

@@ -6,9 +6,8 @@ from dataclasses import dataclass
 
 import docker
 
-from cookbook import config, engine, labels, reaper
+from cookbook import config, engine, reaper, signals, sweeper
 from cookbook.errors import CookbookError
-from cookbook.reader import magics
 
 
 @dataclass(frozen=True)
@@ -26,7 +25,7 @@ class Session:
     client: docker.DockerClient
     endpoint: engine.Endpoint
     versions: dict[str, str]
-    swept: labels.Swept
+    swept: sweeper.Swept
     quick: bool
 
     def __str__(self) -> str:
@@ -50,9 +49,11 @@ def start() -> Session:
     """
     point = engine.endpoint()
     client = engine.connect(point)
-    swept = labels.sweep(client, stale_only=True)
-    labels.install_exit_sweep()
+    swept = sweeper.sweep(client, stale_only=True)
+    signals.install_exit_sweep()
     _hold_reaper(point)
+    from cookbook.reader import magics  # the notebook magics load when a session starts, not on import
+
     magics.register(_shell())
     return Session(client, point, engine.versions(client), swept, config.settings().quick)
 

@@ -24,7 +24,7 @@ from pathlib import Path
 import docker
 import docker.errors
 
-from cookbook import config, engine, labels
+from cookbook import config, engine, labels, sweeper
 from cookbook.errors import CookbookError
 from cookbook.lab import api
 from cookbook.lab.sandbox import Sandbox
@@ -102,7 +102,7 @@ def scratch(name: str) -> Path:
 
 def discard_scratch() -> None:
     """Remove this session's chapter folders and everything in them (keys included)."""
-    labels.sweep_scratch(session=labels.session_id(), recipe="ch6")
+    sweeper.sweep_scratch(session=labels.session_id(), recipe="ch6")
 
 
 def from_top(path: str | Path) -> str:

@@ -18,7 +18,7 @@ from typing import Any
 import docker
 import pandas as pd
 
-from cookbook import config, engine, labels, waits
+from cookbook import config, engine, labels, sweeper, waits
 from cookbook.chapters.performance.bench.cpudisk import cpu, disk
 from cookbook.chapters.performance.bench.netpaths import network, proxy_paths
 from cookbook.chapters.performance.bench.params import Params
@@ -84,7 +84,7 @@ def measure(
         cost = stats_cost_with_sandbox(client, loads["idle"].id, params.pairs, params.seed, recipe)
         return {"stats": stream.frame(), "stats-cost": cost}
     finally:
-        labels.sweep(client, session=labels.session_id(), recipe=recipe)
+        sweeper.sweep(client, session=labels.session_id(), recipe=recipe)
 
 
 @dataclass
