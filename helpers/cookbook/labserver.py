@@ -25,22 +25,13 @@ from types import FrameType
 
 from cookbook import config, runner
 from cookbook.errors import BadParameter, CookbookError, MissingProgram
+from cookbook.ports import port_is_free
 
 DEFAULT_PORT = 8888
 SETTINGS = {
     "apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False},
     "notebook-extension/tracker": {"windowingMode": "none"},
 }
-
-
-def port_is_free(port: int) -> bool:
-    """Whether ``port`` can be bound on 127.0.0.1 right now."""
-    with socket.socket() as probe:
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
 
 
 def choose_port(asked: int | None) -> tuple[int, str]:

@@ -27,7 +27,6 @@ TOO_LONG_FOR_NOW = {
     "cookbook.lab.api",
     "cookbook.chapters.usecases.ci",
     "cookbook.shell",
-    "cookbook.images",
     "cookbook.chapters.performance.bench.netpaths",
 }
 

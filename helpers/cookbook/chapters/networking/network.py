@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ipaddress
 import re
-import socket
 import urllib.error
 import urllib.request
 
@@ -17,6 +16,8 @@ from docker.models.containers import Container
 
 from cookbook import shell, waits
 from cookbook.errors import BadParameter
+from cookbook.ports import free_port as free_port  # chapter 4 calls net.free_port()
+from cookbook.ports import port_is_free
 from cookbook.reader.recipe import Said
 
 
@@ -66,23 +67,6 @@ def answer(result: shell.Result) -> Said:
     return Said(f"{target} answers HTTP {status}: {body.strip()} (it stays up until the recipe closes)")
 
 
-def free_port(host_ip: str = "127.0.0.1") -> int:
-    """A TCP port that is free on ``host_ip`` right now."""
-    with socket.socket() as probe:
-        probe.bind((host_ip, 0))
-        return int(probe.getsockname()[1])
-
-
-def port_is_free(host_ip: str, port: int) -> bool:
-    """Whether ``port`` can be bound on ``host_ip`` (nobody, the engine included, holds it)."""
-    with socket.socket() as probe:
-        try:
-            probe.bind((host_ip, port))
-        except OSError:
-            return False
-    return True
-
-
 def _as_port(value: object, what: str, allow_zero: bool) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         try:
@@ -122,6 +106,6 @@ def validate_publish(container_port: object, host_ip: object, host_port: object)
             "publish on 127.0.0.1 (any 127.x.y.z): never on a public interface.",
         )
     outer = _as_port(host_port, "host port", allow_zero=True)
-    if outer and not port_is_free(text, outer):
+    if outer and not port_is_free(outer, text):
         raise BadParameter(f"host port {outer} is busy on {text}.", "pick another port, or 0 for a random one.")
     return inner, text, outer

@@ -22,7 +22,6 @@ import os
 import re
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import urllib.request
@@ -38,6 +37,7 @@ import docker.errors
 from cookbook import images, labels, waits
 from cookbook.deploy import Target
 from cookbook.errors import BadParameter, CookbookError
+from cookbook.ports import free_port
 from cookbook.reader.recipe import Recipe
 
 PIPELINE_FILE = ".drone.yml"
@@ -78,13 +78,6 @@ def git(folder: Path, *args: str) -> str:
     if done.returncode != 0:
         raise CiError(f"git {' '.join(args)} failed: {(done.stderr or done.stdout).strip()}")
     return done.stdout.strip()
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    """A TCP port nobody listens on right now at ``host``."""
-    with socket.socket() as probe:
-        probe.bind((host, 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import functools
 import os
-import socket
 import subprocess
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import ExitStack
@@ -39,6 +38,7 @@ from cookbook import engine, labels, waits
 from cookbook.chapters.performance.bench.params import Params, schedule
 from cookbook.chapters.performance.bench.parsers import BenchError, parse_iperf3, parse_nuttcp, parse_sockperf
 from cookbook.chapters.performance.bench.sides import Progress, bench_container, environment, in_container, on_host, say
+from cookbook.ports import free_port
 
 if TYPE_CHECKING:
     from cookbook.lab.sandbox import Sandbox
@@ -185,22 +185,6 @@ def servers(address: str, sockperf_port: int, iperf_port: int, nuttcp_port: int)
         f"exec iperf3 -s -B {address} -p {iperf_port} >/dev/null 2>&1"
     )
     return ["sh", "-c", script]
-
-
-def free_port(pair: bool = False) -> int:
-    """A TCP port that is free on the host's loopback right now (with ``pair``, the next one too)."""
-    while True:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = int(probe.getsockname()[1])
-        if not pair or port >= 65535:
-            return port
-        with socket.socket() as second:
-            try:
-                second.bind(("127.0.0.1", port + 1))
-            except OSError:
-                continue
-            return port
 
 
 def _listening(target: Target) -> bool:
