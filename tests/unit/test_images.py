@@ -99,4 +99,4 @@ def test_the_one_build_wrapper_names_the_failed_step() -> None:
     client = SimpleNamespace(api=SimpleNamespace(build=lambda **kwargs: iter(chunks)))
     with pytest.raises(ImageBuildError) as caught:
         imagebuild.build(client, "cookbook/x:1", what="x", path=".")  # type: ignore[arg-type]
-    assert caught.value.args[:2] == ("x", "RUN false") or "RUN false" in str(caught.value)
+    assert (caught.value.image, caught.value.step) == ("x", "RUN false") and caught.value.tail.endswith("exit 1")
