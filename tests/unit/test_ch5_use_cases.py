@@ -187,7 +187,7 @@ def test_the_pipeline_is_read_from_what_was_pushed(tmp_path: Path) -> None:
 
 
 def test_the_master_configuration_has_the_pipeline(tmp_path: Path) -> None:
-    from cookbook.chapters.usecases import ci_master  # Buildbot is a dependency: no skip
+    from cookbook.chapters.usecases.ci import master as ci_master  # Buildbot is a dependency: no skip
 
     target = deploy.Target("net", "router", "base:1", "cookbook/app", "app", {"a": "b"})
     parsed = ci.Pipeline.parse(
