@@ -15,7 +15,7 @@ import statistics
 import subprocess
 import time
 
-from cookbook import engine, images, labels, shell, signals, sweeper
+from cookbook import dockercli, engine, images, labels, shell, signals, sweeper
 from cookbook.reader.recipe import Recipe
 
 
@@ -27,7 +27,7 @@ def main() -> int:
     signals.install_exit_sweep()
     client = engine.connect()
     image = images.ensure("busybox", client=client)  # both name the same, already built image
-    bare_argv = [shell.program(), "run", "--rm", "cookbook/busybox", "true"]
+    bare_argv = [dockercli.program(), "run", "--rm", "cookbook/busybox", "true"]
     recipe = Recipe("bench-executor", client=client)
     times: dict[str, list[float]] = {"bare CLI": [], "executor": []}
     try:

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from cookbook import config, engine, hostfiles, images, packages, runner, shell, signals, sweeper
+from cookbook import config, dockercli, engine, hostfiles, images, packages, runner, signals, sweeper
 from cookbook.errors import BadParameter, CookbookError
 from cookbook.reader import exercises
 
@@ -27,8 +27,8 @@ def _doctor(args: argparse.Namespace) -> int:
     settings = config.settings()
     print(f"image policy   : {settings.image_policy}")
     print(f"engine address : {engine.endpoint().url}")
-    cli_version = shell.cli_version()
-    print(f"docker CLI     : {cli_version}{'' if cli_version == 'not installed' else ' (' + shell.program() + ')'}")
+    cli_version = dockercli.cli_version()
+    print(f"docker CLI     : {cli_version}{'' if cli_version == 'not installed' else ' (' + dockercli.program() + ')'}")
     if cli_version == "not installed":
         problems.append("the docker CLI is missing: apt-get install docker.io (the notebooks run its commands).")
     try:

@@ -16,7 +16,7 @@ import docker.errors
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
 
-from cookbook import config, engine, hostfiles, images, labels, shell
+from cookbook import config, dockercli, engine, hostfiles, images, labels, shell
 from cookbook.errors import BadParameter, CommandFailed, MissingProgram
 from cookbook.reader import magics, show
 
@@ -167,8 +167,8 @@ def test_lines_the_executor_cannot_run_are_refused_before_anything_runs(
 def test_no_cli_is_one_line(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(MissingProgram, match="docker.io"):
-        shell.program()
-    assert shell.cli_version() == "not installed"
+        dockercli.program()
+    assert dockercli.cli_version() == "not installed"
 
 
 def test_a_name_this_session_used_is_freed_first_by_a_shown_command(

@@ -32,7 +32,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from cookbook import engine, hostfiles, shell
+from cookbook import dockercli, engine, hostfiles, shell
 from cookbook.errors import BadParameter, CookbookError
 from cookbook.reader import recipe
 
@@ -127,7 +127,7 @@ def docker_cell(line: str, cell: str) -> None:
     if options.out:
         namespace[options.out] = results
     found = commands(cell)
-    wrong = next((text for text in found if not shell.is_command(text)), None)
+    wrong = next((text for text in found if not dockercli.is_command(text)), None)
     if wrong is not None:
         raise BadParameter(
             f"`{wrong.strip()}` is not a docker command.", "start every line of a %%docker cell with `docker`."

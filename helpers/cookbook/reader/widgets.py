@@ -25,7 +25,7 @@ from typing import Any
 import ipywidgets as w
 from IPython.display import display
 
-from cookbook import shell
+from cookbook import dockercli, shell
 from cookbook.errors import BadParameter, CookbookError
 
 _WIDE = {"description_width": "initial"}
@@ -126,7 +126,7 @@ def fill(template: str, values: Mapping[str, Any]) -> list[str]:
         raise BadParameter(f"the field {empty[0].replace('_', ' ')!r} is empty.", "type a value into it.")
     try:
         # $PWD of the template itself (never of a value) is the checkout's top folder, as in a cell.
-        return [shell.in_pwd(arg).format(**values) for arg in shlex.split(template, comments=True)]
+        return [dockercli.in_pwd(arg).format(**values) for arg in shlex.split(template, comments=True)]
     except KeyError as exc:
         raise BadParameter(f"the command names a field {exc} the form does not have.") from None
 
