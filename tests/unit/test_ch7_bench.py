@@ -137,7 +137,7 @@ def test_parse_nuttcp_reads_the_parsable_rate() -> None:
 
 
 def test_the_network_tools_are_the_books_and_their_stand_ins() -> None:
-    target = bench.netpaths.Target("10.0.0.2", 11111, 11112, 5201, 5000, lambda argv: "")
+    target = bench.nettools.Target("10.0.0.2", 11111, 11112, 5201, 5000, lambda argv: "")
     commands = {name: " ".join(tool.argv(target, 2.4)) for name, tool in bench.NET_TOOLS.items()}
     assert commands["nuttcp -t"] == "nuttcp -t -fparse -T 2 -P 5000 -p 5001 10.0.0.2"
     assert commands["nuttcp -r"] == "nuttcp -r -F -fparse -T 2 -P 5000 -p 5001 10.0.0.2"

@@ -13,21 +13,15 @@ with a bootstrap 95 % confidence interval (:func:`summary`); an interval that ho
 Modules, by concern: :mod:`~cookbook.chapters.performance.bench.params` (knobs, order), :mod:`~cookbook.chapters.performance.bench.parsers`
 (tool output), :mod:`~cookbook.chapters.performance.bench.statistics`, :mod:`~cookbook.chapters.performance.bench.sides` (host and container
 runs, environment, file systems), and the runners :mod:`~cookbook.chapters.performance.bench.cpudisk`,
-:mod:`~cookbook.chapters.performance.bench.netpaths`, :mod:`~cookbook.chapters.performance.bench.scale`, :mod:`~cookbook.chapters.performance.bench.statsapi`;
+:mod:`~cookbook.chapters.performance.bench.netpaths` (with :mod:`~cookbook.chapters.performance.bench.nettools`), :mod:`~cookbook.chapters.performance.bench.scale`, :mod:`~cookbook.chapters.performance.bench.statsapi`;
 :mod:`~cookbook.chapters.performance.bench.results` runs them headless and keeps runs on disk, :mod:`~cookbook.chapters.performance.bench.page`
 writes a run's HTML page.
 """
 
 from cookbook.chapters.performance.bench.cpudisk import DISK_CONFIGS, cpu, disk, fio_job, sysbench_argv
-from cookbook.chapters.performance.bench.netpaths import (
-    NET_PATHS,
-    PROXY_PATHS,
-    network,
-    proxies_running,
-    proxy_paths,
-    published_port_path,
-)
-from cookbook.chapters.performance.bench.netpaths import TOOLS as NET_TOOLS
+from cookbook.chapters.performance.bench.netpaths import network, proxies_running, proxy_paths, published_port_path
+from cookbook.chapters.performance.bench.nettools import NET_PATHS, PROXY_PATHS
+from cookbook.chapters.performance.bench.nettools import TOOLS as NET_TOOLS
 from cookbook.chapters.performance.bench.page import summaries, write_page
 from cookbook.chapters.performance.bench.params import Params, params_dict, params_for, schedule, validate
 from cookbook.chapters.performance.bench.parsers import (
