@@ -12,6 +12,7 @@ import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import docker
@@ -60,6 +61,7 @@ class Recipe:
     client: docker.DockerClient = field(default_factory=engine.connect)
     started: float = field(default_factory=time.monotonic)
     checks: list[tuple[str, bool]] = field(default_factory=list)
+    folders: dict[str, Path] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self.name or not all(ch.isalnum() or ch in "-_." for ch in self.name):
@@ -90,6 +92,17 @@ class Recipe:
     def volume(self, name: str | None = None, **options: Any) -> Any:
         """Create a labelled named volume for this recipe."""
         return self.client.volumes.create(name=name, labels=self.labels, **options)
+
+    def folder(self, purpose: str) -> Path:
+        """This recipe's scratch folder for ``purpose`` (made once, while the recipe is open).
+
+        It is a :func:`cookbook.labels.scratch` folder: :meth:`close` removes it, and so does the
+        sweep after a crashed kernel; asked for again after that, a new one is made.
+        """
+        made = self.folders.get(purpose)
+        if made is None or not made.exists():
+            made = self.folders[purpose] = labels.scratch(self.name, purpose)
+        return made
 
     def check(self, passed: bool, claim: str) -> None:
         """Assert the recipe's outcome and show it: one line per check, in the order they run.

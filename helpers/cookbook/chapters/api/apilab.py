@@ -17,8 +17,7 @@ from __future__ import annotations
 import io
 import os
 import tarfile
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import docker
@@ -59,20 +58,6 @@ def api_client(box: Sandbox, version: str) -> docker.APIClient:
     return client
 
 
-@contextmanager
-def _environment(variables: Mapping[str, str]) -> Iterator[None]:
-    saved = {k: v for k, v in os.environ.items() if k.startswith("DOCKER_")}
-    for key in saved:
-        del os.environ[key]
-    os.environ.update(variables)
-    try:
-        yield
-    finally:
-        for key in [k for k in os.environ if k.startswith("DOCKER_")]:
-            del os.environ[key]
-        os.environ.update(saved)
-
-
 def sdk_from_environment(variables: Mapping[str, str]) -> docker.DockerClient:
     """An SDK client configured from ``DOCKER_HOST``/``DOCKER_TLS_VERIFY``/``DOCKER_CERT_PATH``.
 
@@ -82,8 +67,7 @@ def sdk_from_environment(variables: Mapping[str, str]) -> docker.DockerClient:
     Raises:
         NoEngine: Nothing answers there (a refused TLS handshake included).
     """
-    with _environment(variables):
-        point = engine.endpoint()
+    point = engine.endpoint(variables)  # read from ``variables``; the kernel's environment is left alone
     return engine.connect(point, fresh=True)
 
 

@@ -53,6 +53,9 @@ class CookbookDockerWorker(worker.DockerLatentWorker):
         return self.container_name
 
     def _getDockerClient(self, client_args: dict[str, Any]) -> Any:
+        # A private hook of Buildbot's on purpose: DockerLatentWorker (4.3) calls
+        # create_container() without labels and has no public option or method to add them, so
+        # the client it gets here adds ours (the sweep finds a worker a crashed master left).
         client = super()._getDockerClient(client_args)
         client.create_container = functools.partial(client.create_container, labels=self.container_labels)
         return client
@@ -266,7 +269,7 @@ def describe(settings_file: str | Path) -> str:
         lines.append(f"  {scheduler.name:<13} {kind} -> {', '.join(scheduler.builderNames)}")
     lines.append("workers:")
     for found in made["workers"]:
-        kwargs = found._config_kwargs
+        kwargs = found.getConfigDict()["kwargs"]  # Buildbot's public view of a worker's arguments
         what = f"a fresh container of {kwargs['image']} per build" if "image" in kwargs else "in the master's process"
         lines.append(f"  {found.name:<13} {type(found).__name__}: {what}")
     lines.append("builders:")

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cookbook import labels, waits
+from cookbook import waits
 from cookbook.chapters.usecases.ci.pipeline import (
     PIPELINE_FILE,
     Pipeline,
@@ -276,16 +276,10 @@ def junit_counts(path: Path) -> dict[str, Any]:
     }
 
 
-_state_dirs: dict[str, Path] = {}
-
-
 def state_dir(recipe: Recipe) -> Path:
     """The recipe's scratch folder (repositories, master base folder, router config).
 
     It is a :func:`cookbook.labels.scratch` folder: the recipe's ``close`` removes it, and so
     does the sweep after a crashed kernel.
     """
-    folder = _state_dirs.get(recipe.name)
-    if folder is None or not folder.exists():
-        folder = _state_dirs[recipe.name] = labels.scratch(recipe.name, "state")
-    return folder
+    return recipe.folder("state")
