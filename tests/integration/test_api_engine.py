@@ -10,6 +10,7 @@ import docker
 import pytest
 
 from cookbook import engine, images, labels, sweeper
+from cookbook.chapters.api import apilab
 from cookbook.errors import NoEngine
 from cookbook.lab import api
 
@@ -100,7 +101,7 @@ def test_nothing_listening() -> None:
 
 
 def test_explorer_form_sends_a_good_request() -> None:
-    form = api.explorer(api.EngineAPI())
+    form = apilab.explorer(api.EngineAPI())
     form.inputs["method"].value = "get"
     form.inputs["path"].value = "/_ping"
     answer = form.submit()

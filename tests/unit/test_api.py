@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from cookbook.chapters.api import apilab
 from cookbook.errors import BadParameter
 from cookbook.lab import api
 
@@ -59,7 +60,7 @@ def test_explorer_form_prints_one_line_for_bad_input_and_sends_nothing(
     engine_api = api.EngineAPI(NOWHERE)
     sent: list[object] = []
     monkeypatch.setattr(engine_api, "explore", lambda *args, **kwargs: sent.append(args))
-    form = api.explorer(engine_api)
+    form = apilab.explorer(engine_api)
     assert all(field.style.description_width == "initial" for field in form.inputs.values())  # labels whole
     form.inputs["method"].value, form.inputs["path"].value, form.inputs["body"].value = method, path, body
     assert form.submit() is None

@@ -19,6 +19,7 @@ import os
 import tarfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import docker
 import docker.errors
@@ -92,3 +93,31 @@ def discard_scratch() -> None:
 def from_top(path: str | Path) -> str:
     """``path`` as the notebook's docker commands name it: relative to the checkout's top folder, where they run."""
     return os.path.relpath(Path(path).resolve(), config.project_root())
+
+
+def explorer(engine_api: api.EngineAPI) -> Any:
+    """A form to send any request to ``engine_api`` and read the answer.
+
+    Method, path and JSON body are checked first (:func:`cookbook.lab.api.check_call`): a bad value prints
+    one line and sends nothing.
+
+    Returns:
+        A :class:`cookbook.reader.widgets.Form`.
+    """
+    import ipywidgets as w
+
+    from cookbook.reader.widgets import Form
+
+    whole = {"description_width": "initial"}  # labels shown whole, never cut
+    inputs = {
+        "method": w.Text(value="GET", description="method", style=whole),
+        "path": w.Text(value="/containers/json?all=1", description="path", style=whole),
+        "body": w.Textarea(
+            value="", description="JSON body", placeholder='{"Image": "busybox", "Cmd": ["ls"]}', style=whole
+        ),
+    }
+
+    def validate(method: str, path: str, body: str) -> None:
+        api.check_call(method.strip().upper(), path.strip(), body)
+
+    return Form(f"Engine API explorer ({engine_api.url})", inputs, engine_api.explore, validate)

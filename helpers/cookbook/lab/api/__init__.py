@@ -11,11 +11,10 @@ captured with a response hook on the SDK's ``requests`` session, as the same
 :class:`Request` objects, so a hand-made request and the SDK's can be put side by side.
 
 Modules: :mod:`.messages` (requests, responses, TLS files), :mod:`.client` (:class:`EngineAPI`),
-:mod:`.sdk` (:func:`recording`), :mod:`.forms` (:func:`explorer`).
+:mod:`.sdk` (:func:`recording`). The notebook's explorer form is chapter 6's (:func:`cookbook.chapters.api.apilab.explorer`).
 """
 
 from cookbook.lab.api.client import EngineAPI, check_call, path_of
-from cookbook.lab.api.forms import explorer
 from cookbook.lab.api.messages import (
     LOCAL_SOCKET,
     METHODS,
@@ -43,7 +42,6 @@ __all__ = [
     "check_call",
     "demultiplex",
     "excerpt",
-    "explorer",
     "is_multiplexed",
     "parse_body",
     "path_of",
