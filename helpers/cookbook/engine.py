@@ -25,6 +25,8 @@ from cookbook import config
 from cookbook.errors import BadParameter, NoEngine
 
 LOCAL_SOCKET = "unix:///var/run/docker.sock"
+# One client per endpoint for the life of the process (the kernel): connect() hands out the same
+# one, connect(fresh=True) a new one. Kept here, the only cache of clients.
 _clients: dict[tuple[str, str], docker.DockerClient] = {}
 
 

@@ -45,6 +45,7 @@ BuildmasterConfig = master.config({settings!r})
 """
 
 
+# The masters this process started (each also stops at exit), for masters_running().
 _started: list[CiServer] = []
 
 
