@@ -23,6 +23,7 @@ MIN_FREE_GIB = 5.0
 
 
 def _doctor(args: argparse.Namespace) -> int:
+    signals.install_exit_sweep()  # the file probe of a remote engine makes a labelled container and folder
     problems: list[str] = []
     settings = config.settings()
     print(f"image policy   : {settings.image_policy}")
@@ -60,6 +61,7 @@ def _doctor(args: argparse.Namespace) -> int:
 
 
 def _images(args: argparse.Namespace) -> int:
+    signals.install_exit_sweep()  # builds and the package-version query make labelled leftovers on failure
     if args.action == "list":
         for name in args.names:
             images.entry(name)  # an unknown name is one line before anything is listed
@@ -75,7 +77,6 @@ def _images(args: argparse.Namespace) -> int:
     names = args.names or sorted(images.catalogue())
     for name in names:
         images.entry(name)
-    signals.install_exit_sweep()  # a build's labelled leftovers go at exit
     for name in names:
         print(f"{name}: {images.ensure(name, policy=args.policy)}", flush=True)
     return 0
