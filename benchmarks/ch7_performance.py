@@ -14,7 +14,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from cookbook import bench
+from cookbook import signals
+from cookbook.chapters.performance import bench
 
 
 def main() -> int:
@@ -24,6 +25,7 @@ def main() -> int:
     parser.add_argument("--pairs", type=int, default=None)
     parser.add_argument("--out", default="build/bench-goals")
     args = parser.parse_args()
+    signals.install_exit_sweep()
     params = bench.params_for(args.quick, pairs=args.pairs)
     record = bench.start_record(None, params, args.quick, "ch7_performance.py")
     tables = {}

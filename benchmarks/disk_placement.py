@@ -12,7 +12,7 @@ the one in the layer's upper directory). It runs IBM's mixed.fio job on
   directory on the host (no container involved);
 * ``layer file, from the container``: the same file, through the container's overlay mount.
 
-Every round runs the three in a random order (:func:`cookbook.bench.schedule`). Prints the median
+Every round runs the three in a random order (:func:`cookbook.chapters.performance.bench.schedule`). Prints the median
 IOPS of each and the median ratios over the host folder; if the layer file is as fast from the
 host as from the container, the difference follows the file's place on the disk, not the container.
 
@@ -25,8 +25,9 @@ import argparse
 import shutil
 import statistics
 
-from cookbook import bench, engine, labels
-from cookbook.bench.sides import bench_container, in_container, on_host
+from cookbook import engine, labels, signals, sweeper
+from cookbook.chapters.performance import bench
+from cookbook.chapters.performance.bench.sides import bench_container, in_container, on_host
 
 CONFIGS = ("host folder, from the host", "layer file, from the host", "layer file, from the container")
 
@@ -38,6 +39,7 @@ def main() -> int:
     parser.add_argument("--size-mb", type=int, default=1024)
     parser.add_argument("--runtime", type=int, default=10)
     args = parser.parse_args()
+    signals.install_exit_sweep()
     client = engine.connect()
     recipe = "bench-disk-placement"
     folder = labels.scratch(recipe, "fio")
@@ -66,7 +68,7 @@ def main() -> int:
                     print(f"round {number + 1}/{args.rounds}: {config}: {iops[config][-1]:.0f} IOPS", flush=True)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-        labels.sweep(client, session=labels.session_id(), recipe=recipe)
+        sweeper.sweep(client, session=labels.session_id(), recipe=recipe)
     base = iops[CONFIGS[0]]
     for config in CONFIGS:
         ratios = [value / host for value, host in zip(iops[config], base)]

@@ -15,8 +15,8 @@ import statistics
 import subprocess
 import time
 
-from cookbook import engine, images, labels, shell
-from cookbook.recipe import Recipe
+from cookbook import dockercli, engine, images, labels, shell, signals, sweeper
+from cookbook.reader.recipe import Recipe
 
 
 def main() -> int:
@@ -24,9 +24,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=20)
     args = parser.parse_args()
+    signals.install_exit_sweep()
     client = engine.connect()
     image = images.ensure("busybox", client=client)  # both name the same, already built image
-    bare_argv = [shell.program(), "run", "--rm", "cookbook/busybox", "true"]
+    bare_argv = [dockercli.program(), "run", "--rm", "cookbook/busybox", "true"]
     recipe = Recipe("bench-executor", client=client)
     times: dict[str, list[float]] = {"bare CLI": [], "executor": []}
     try:
@@ -41,7 +42,7 @@ def main() -> int:
             times["executor"].append(time.perf_counter() - began)
     finally:
         recipe.close()
-        labels.sweep(client, session=labels.session_id())
+        sweeper.sweep(client, session=labels.session_id())
     medians = {way: statistics.median(values) for way, values in times.items()}
     for way, value in medians.items():
         print(f"{way:<9} median of {args.runs}: {value * 1000:7.1f} ms ({image})")

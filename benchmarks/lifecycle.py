@@ -15,7 +15,7 @@ import subprocess
 import time
 from collections.abc import Callable
 
-from cookbook import containers, engine, images
+from cookbook import containers, engine, images, signals
 
 
 def timed(action: Callable[[], object]) -> float:
@@ -30,6 +30,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=20, help="runs of each way (default 20)")
     args = parser.parse_args()
+    signals.install_exit_sweep()
     client = engine.connect()
     image = images.ensure("busybox")
     docker_cli = shutil.which("docker")

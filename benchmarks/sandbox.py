@@ -15,7 +15,8 @@ import statistics
 import time
 from collections.abc import Callable
 
-from cookbook import engine, images, sandbox
+from cookbook import engine, images, signals
+from cookbook.lab import sandbox
 
 GOALS = {"sandbox": 5.0, "cluster": 20.0}
 RECIPE = "bench-sandbox"
@@ -44,6 +45,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="runs of each case (default 3)")
     parser.add_argument("--nodes", type=int, default=3, help="cluster size (default 3)")
     args = parser.parse_args()
+    signals.install_exit_sweep()
     client = engine.connect()
     images.ensure(sandbox.IMAGE, client=client)
     cases: dict[str, tuple[str, Callable[[], object]]] = {

@@ -4,11 +4,12 @@ A notebook needs one import line, ``import cookbook as cb``; the names below are
 public API, each defined in the module of its concern.
 """
 
-from cookbook import errors, exercises, images, labels, shell, show, waits
+from cookbook import errors, images, labels, shell, waits
 from cookbook.containers import remove, run, run_to_exit
 from cookbook.engine import connect, publish_ip, published_host
-from cookbook.recipe import Recipe
-from cookbook.session import start
+from cookbook.reader import exercises, show
+from cookbook.reader.recipe import Recipe
+from cookbook.reader.session import start
 from cookbook.shell import docker
 
 __all__ = [

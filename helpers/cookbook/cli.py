@@ -1,6 +1,6 @@
 """The ``cookbook`` command: a thin layer that parses arguments and calls the modules.
 
-``bench`` runs chapter 7's benchmarks headless (:mod:`cookbook.bench`) into CSV and PNG files and an
+``bench`` runs chapter 7's benchmarks headless (:mod:`cookbook.chapters.performance.bench`) into CSV and PNG files and an
 HTML page (``index.html``) in its output folder.
 
 Exit codes: 0 done, 1 a failure (engine, build, check), 2 bad input.
@@ -15,19 +15,21 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from cookbook import config, engine, exercises, hostfiles, images, labels, packages, runner, shell
+from cookbook import config, dockercli, engine, hostfiles, images, packages, runner, signals, sweeper
 from cookbook.errors import BadParameter, CookbookError
+from cookbook.reader import exercises
 
 MIN_FREE_GIB = 5.0
 
 
 def _doctor(args: argparse.Namespace) -> int:
+    signals.install_exit_sweep()  # the file probe of a remote engine makes a labelled container and folder
     problems: list[str] = []
     settings = config.settings()
     print(f"image policy   : {settings.image_policy}")
     print(f"engine address : {engine.endpoint().url}")
-    cli_version = shell.cli_version()
-    print(f"docker CLI     : {cli_version}{'' if cli_version == 'not installed' else ' (' + shell.program() + ')'}")
+    cli_version = dockercli.cli_version()
+    print(f"docker CLI     : {cli_version}{'' if cli_version == 'not installed' else ' (' + dockercli.program() + ')'}")
     if cli_version == "not installed":
         problems.append("the docker CLI is missing: apt-get install docker.io (the notebooks run its commands).")
     try:
@@ -59,6 +61,7 @@ def _doctor(args: argparse.Namespace) -> int:
 
 
 def _images(args: argparse.Namespace) -> int:
+    signals.install_exit_sweep()  # builds and the package-version query make labelled leftovers on failure
     if args.action == "list":
         for name in args.names:
             images.entry(name)  # an unknown name is one line before anything is listed
@@ -93,8 +96,8 @@ def _run(args: argparse.Namespace) -> int:
 
 def _clean(args: argparse.Namespace) -> int:
     client = engine.connect()
-    live = [] if args.all else labels.live_sessions(client)
-    swept = labels.sweep(client, images=args.images, stale_only=not args.all)
+    live = [] if args.all else sweeper.live_sessions(client)
+    swept = sweeper.sweep(client, images=args.images, stale_only=not args.all)
     print(f"cookbook clean: {swept}")
     for made in exercises.clean(client):
         print(f"  {made} (a 'Your turn' exercise's)")
@@ -114,9 +117,10 @@ def _bench(args: argparse.Namespace) -> int:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from cookbook import bench, plots
+    from cookbook.chapters.performance import bench, plots
 
     names = list(bench.BENCHMARKS) if args.benchmark == "all" else [args.benchmark]
+    signals.install_exit_sweep()  # the benchmarks' containers and folders go at exit, SIGTERM included
     params = bench.Params.defaults(args.quick)
     out = Path(args.out)
     runner.writable(out)
@@ -149,9 +153,9 @@ def _bench(args: argparse.Namespace) -> int:
 
 
 def _lab(args: argparse.Namespace) -> int:
-    from cookbook import lab
+    from cookbook import labserver
 
-    return lab.serve(args.port, Path(args.notebooks) if args.notebooks else None)
+    return labserver.serve(args.port, Path(args.notebooks) if args.notebooks else None)
 
 
 class _OneLineParser(argparse.ArgumentParser):

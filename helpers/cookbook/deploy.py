@@ -25,8 +25,8 @@ from typing import Any
 import docker
 import docker.errors
 
-from cookbook import containers, engine, waits
-from cookbook.errors import CookbookError, ImageBuildError
+from cookbook import containers, engine, imagebuild, waits
+from cookbook.errors import CookbookError
 
 ROLE = "dev.cookbook.ch5.role"
 APP_PORT = 8000
@@ -99,17 +99,14 @@ def configure_router(router: Any, backend: str) -> None:
 def build_image(target: Target, source: Path, version: str, client: docker.DockerClient) -> str:
     """``docker build --build-arg BASE=... -t REPO:VERSION SOURCE``; return the tag."""
     tag = f"{target.repository}:{version[:12]}"
-    try:
-        client.images.build(
-            path=str(source),
-            tag=tag,
-            buildargs={"BASE": target.base, "APP_VERSION": version[:12]},
-            labels=target.labels,
-            rm=True,
-            forcerm=True,
-        )
-    except (docker.errors.BuildError, docker.errors.APIError) as exc:
-        raise ImageBuildError(tag, "docker build", str(exc)) from None
+    imagebuild.build(
+        client,
+        tag,
+        what=tag,
+        path=str(source),
+        buildargs={"BASE": target.base, "APP_VERSION": version[:12]},
+        labels=target.labels,
+    )
     return tag
 
 

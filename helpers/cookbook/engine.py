@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import socket
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
@@ -24,6 +25,8 @@ from cookbook import config
 from cookbook.errors import BadParameter, NoEngine
 
 LOCAL_SOCKET = "unix:///var/run/docker.sock"
+# One client per endpoint for the life of the process (the kernel): connect() hands out the same
+# one, connect(fresh=True) a new one. Kept here, the only cache of clients.
 _clients: dict[tuple[str, str], docker.DockerClient] = {}
 
 
@@ -86,13 +89,19 @@ def check_url(url: str, where: str) -> None:
         )
 
 
-def endpoint() -> Endpoint:
-    """Return where the engine should be, from the environment (no I/O to the engine)."""
-    host = os.environ.get("DOCKER_HOST", "").strip()
+def endpoint(variables: Mapping[str, str] | None = None) -> Endpoint:
+    """Return where the engine should be, from the environment (no I/O to the engine).
+
+    Args:
+        variables: ``DOCKER_HOST``, ``DOCKER_TLS_VERIFY`` and ``DOCKER_CERT_PATH`` to read instead of
+            the process's own (the process's environment is never changed).
+    """
+    env = os.environ if variables is None else variables
+    host = env.get("DOCKER_HOST", "").strip()
     if host:
         check_url(host, "DOCKER_HOST")
-        tls_verify = os.environ.get("DOCKER_TLS_VERIFY", "").strip() not in ("", "0")
-        cert_path = os.environ.get("DOCKER_CERT_PATH", "").strip() or None
+        tls_verify = env.get("DOCKER_TLS_VERIFY", "").strip() not in ("", "0")
+        cert_path = env.get("DOCKER_CERT_PATH", "").strip() or None
         if tls_verify and not cert_path:
             cert_path = str(Path.home() / ".docker")
         return Endpoint(host, cert_path if (tls_verify or cert_path) else None, tls_verify)

@@ -29,6 +29,8 @@ from cookbook.errors import CookbookError
 PROBE_RECIPE = "hostfiles"
 Volumes = Mapping[str, Mapping[str, str]] | Sequence[str]
 
+# Per engine address, for the life of the process: whether that engine sees our files (a fact about
+# the engine, asked once with a probe container; a failed probe is not cached).
 _seen: dict[str, bool] = {}
 
 

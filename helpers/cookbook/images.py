@@ -12,12 +12,7 @@ files and its base's hash, so an unchanged recipe is never built twice.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import shutil
-import subprocess
-import sys
-import tempfile
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -26,10 +21,9 @@ from pathlib import Path
 
 import docker
 import docker.errors
-from tqdm.auto import tqdm
 
-from cookbook import config, engine, labels, waits
-from cookbook.errors import BadParameter, CookbookError, ImageBuildError
+from cookbook import config, engine, imagebuild, labels, waits
+from cookbook.errors import BadParameter, CookbookError
 
 BUILDER_VERSION = "2"
 REPOSITORY = labels.IMAGE_REPO
@@ -259,163 +253,22 @@ def _drop_older_builds(client: docker.DockerClient, item: Entry, keep: str) -> N
             pass  # still in use (a container, or a newer build on top of it)
 
 
-def _progress(total: int, name: str) -> tqdm:
-    return tqdm(total=total, desc=f"building {name}", unit="step", file=sys.stderr, leave=False)
-
-
 def _docker_build(client: docker.DockerClient, item: Entry, reference: str, base: str) -> None:
-    tail: list[str] = []
-    step = "starting the build"
-    bar: tqdm | None = None
-    try:
-        stream = client.api.build(
-            path=str(item.folder),
-            tag=reference,
-            buildargs={"BASE": base},
-            labels=labels.catalogue_labels(item.name, recipe_hash(item.name)),
-            rm=True,
-            forcerm=True,
-            decode=True,
-            timeout=int(config.settings().build_timeout),
-        )
-        for chunk in stream:
-            if "error" in chunk:
-                detail = chunk.get("errorDetail", {}).get("message") or chunk["error"]
-                tail.append(str(detail))
-                raise ImageBuildError(item.name, step, "\n".join(tail[-20:]))
-            text = str(chunk.get("stream", ""))
-            found = re.match(r"Step (\d+)/(\d+) : (.*)", text)
-            if found:
-                step = found.group(3).strip()
-                if bar is None:
-                    bar = _progress(int(found.group(2)), item.name)
-                bar.n = int(found.group(1)) - 1
-                bar.set_postfix_str(step[:40], refresh=True)
-            for line in text.splitlines():
-                if line.strip():
-                    tail = (tail + [line])[-40:]
-    except docker.errors.APIError as exc:
-        raise ImageBuildError(item.name, step, str(exc.explanation or exc)) from None
-    finally:
-        if bar is not None:
-            bar.close()
-
-
-def host_mirror(apt: Path = Path("/etc/apt")) -> str:
-    """The Debian mirror this host's apt uses ("" when none is found).
-
-    Args:
-        apt: apt's configuration folder (``sources.list`` and ``sources.list.d/``, one-line or deb822).
-    """
-    setting = config.settings().debian_mirror
-    if setting:
-        return setting
-    candidates = [apt / "sources.list", *sorted((apt / "sources.list.d").glob("*"))]
-    for path in candidates:
-        try:
-            text = path.read_text()
-        except OSError:
-            continue
-        found = re.search(r"^URIs:\s*(\S+/debian)\s*$", text, re.M) or re.search(
-            r"^deb\s+(?:\[[^\]]*\]\s+)?(\S+/debian)\s", text, re.M
-        )
-        if found:
-            return found.group(1)
-    return ""
+    imagebuild.build(
+        client,
+        reference,
+        what=item.name,
+        path=str(item.folder),
+        buildargs={"BASE": base},
+        labels=labels.catalogue_labels(item.name, recipe_hash(item.name)),
+        timeout=int(config.settings().build_timeout),
+        show_progress=True,
+    )
 
 
 def _debootstrap_import(client: docker.DockerClient, item: Entry, reference: str) -> None:
-    if shutil.which("debootstrap") is None:
-        raise ImageBuildError(item.name, "debootstrap", "debootstrap is not installed (apt-get install debootstrap).")
-    if os.geteuid() != 0:
-        raise ImageBuildError(
-            item.name,
-            "debootstrap",
-            "debootstrap needs root. Run `sudo cookbook images build debian`, or use --policy upstream online.",
-        )
-    suite = item.suite or "bookworm"
-    with tempfile.TemporaryDirectory(prefix="cookbook-rootfs-") as folder:
-        root = Path(folder) / "rootfs"
-        command = ["debootstrap", "--variant=minbase", suite, str(root)]
-        if host_mirror():
-            command.append(host_mirror())
-        with _progress(2, item.name) as bar:
-            bar.set_postfix_str(f"debootstrap {suite}", refresh=True)
-            done = subprocess.run(command, capture_output=True, text=True, timeout=config.settings().build_timeout)
-            if done.returncode != 0:
-                tail = "\n".join((done.stdout + done.stderr).splitlines()[-20:])
-                raise ImageBuildError(item.name, " ".join(command), tail)
-            _prepare_rootfs(root, suite)
-            bar.update(1)
-            bar.set_postfix_str("docker import", refresh=True)
-            _import(client, item, root, reference)
-            bar.update(1)
-
-
-APT_CLEAN = """\
-# Drop downloaded packages after every install, as the official Debian images do:
-# without this each apt layer of a Dockerfile keeps its .deb files.
-DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
-APT::Update::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
-Dir::Cache::pkgcache "";
-Dir::Cache::srcpkgcache "";
-"""
-
-
-def _prepare_rootfs(root: Path, suite: str) -> None:
-    """Make the debootstrapped tree a good base image.
-
-    Adds the suite's updates and security sources (the same mirror host), apt settings that
-    keep layers small, and a ``policy-rc.d`` so that packages never try to start services
-    during a build; drops apt's downloaded lists and archives.
-    """
-    sources = root / "etc/apt/sources.list"
-    first = next((line.split() for line in sources.read_text().splitlines() if line.startswith("deb ")), None)
-    if first and len(first) >= 3:
-        mirror = first[1].rstrip("/")
-        extra = [f"deb {mirror} {suite}-updates main"]
-        if mirror.endswith("/debian"):
-            extra.append(f"deb {mirror}-security {suite}-security main")
-        sources.write_text(sources.read_text().rstrip("\n") + "\n" + "\n".join(extra) + "\n")
-    (root / "etc/apt/apt.conf.d/docker-clean").write_text(APT_CLEAN)
-    policy = root / "usr/sbin/policy-rc.d"
-    policy.write_text("#!/bin/sh\n# No service starts while an image is built.\nexit 101\n")
-    policy.chmod(0o755)
-    for folder in (root / "var/cache/apt/archives", root / "var/lib/apt/lists"):
-        for path in folder.glob("*"):
-            if path.is_file():
-                path.unlink()
-
-
-def _import(client: docker.DockerClient, item: Entry, root: Path, reference: str) -> None:
-    """``tar -c ROOT | docker import``: tagged only once tar and the import both succeeded."""
-    repository, tag = reference.rsplit(":", 1)
-    changes = ['CMD ["bash"]', "ENV DEBIAN_FRONTEND=noninteractive"]
-    changes += [f'LABEL "{k}"="{v}"' for k, v in labels.catalogue_labels(item.name, recipe_hash(item.name)).items()]
-    with tempfile.TemporaryFile() as errors:
-        with subprocess.Popen(["tar", "-C", str(root), "--numeric-owner", "-c", "."], stdout=subprocess.PIPE,
-                              stderr=errors) as tar:  # fmt: skip
-            try:
-                answer = client.api.import_image_from_stream(tar.stdout, changes=changes)
-            except docker.errors.APIError as exc:
-                tar.kill()
-                raise ImageBuildError(item.name, "docker import", str(exc.explanation or exc)) from None
-        image_id = imported_id(str(answer))
-        if tar.returncode != 0:
-            if image_id:
-                client.images.remove(image_id, force=True)
-            errors.seek(0)
-            tail = "\n".join(errors.read().decode(errors="replace").splitlines()[-10:])
-            raise ImageBuildError(item.name, "tar of the root file system", f"tar exited with {tar.returncode}\n{tail}")
-    if not image_id:
-        raise ImageBuildError(item.name, "docker import", f"the engine named no image: {answer!r}")
-    client.images.get(image_id).tag(repository, tag)
-
-
-def imported_id(answer: str) -> str:
-    """The image id in the engine's answer to an import (JSON lines with ``{"status": "sha256:..."}``)."""
-    found = re.findall(r"sha256:[0-9a-f]{64}", answer)
-    return found[-1] if found else ""
+    labelled = labels.catalogue_labels(item.name, recipe_hash(item.name))
+    imagebuild.debootstrap(client, item.name, item.suite, reference, labelled)
 
 
 def build_many(names: Iterable[str] | None = None, *, client: docker.DockerClient | None = None) -> list[str]:

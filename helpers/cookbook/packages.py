@@ -16,7 +16,7 @@ from collections.abc import Mapping
 import docker
 import docker.errors
 
-from cookbook import images, labels
+from cookbook import imagebuild, images, labels
 
 LABEL = f"{labels.NAMESPACE}.packages"
 QUERY = r"dpkg-query -W -f '${Package}=${Version}\n' 2>/dev/null || busybox 2>&1 | head -1"
@@ -61,7 +61,7 @@ def record(client: docker.DockerClient, name: str, reference: str) -> dict[str, 
     versions = _query(client, reference)
     value = " ".join(f"{package}={version}" for package, version in sorted(versions.items()))
     dockerfile = io.BytesIO(f"FROM {reference}\n".encode())
-    client.images.build(fileobj=dockerfile, tag=reference, labels={LABEL: value}, rm=True)
+    imagebuild.build(client, reference, what=name, fileobj=dockerfile, labels={LABEL: value})
     images.point_latest(client, name, reference)
     return versions
 

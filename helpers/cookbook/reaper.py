@@ -25,7 +25,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from cookbook import config, engine, labels
+from cookbook import config, engine, labels, sweeper
 
 _MAIN = "import sys, pathlib; from cookbook.reaper import serve; sys.exit(serve(pathlib.Path(sys.argv[1])))"
 GRACE = 1.0  # seconds between a dropped connection and the sweep
@@ -122,7 +122,7 @@ class _Peer:
 def _sweep(session: str, point: engine.Endpoint | None) -> None:
     try:
         client = engine.client_for(point) if point else engine.connect()
-        swept = labels.sweep(client, session=session)
+        swept = sweeper.sweep(client, session=session)
         client.close()
     except Exception as exc:  # noqa: BLE001 - the reaper reports and goes on with the other sessions
         print(f"reaper: sweeping session {session} failed: {exc}", flush=True)

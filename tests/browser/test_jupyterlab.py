@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from cookbook import config, runner
+from cookbook.ports import free_port
 
 if TYPE_CHECKING:
     from playwright.sync_api import Locator, Page
@@ -72,12 +73,6 @@ def chromium() -> None:
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import docker
 import pytest
 
-from cookbook import engine, labels
+from cookbook import engine, labels, sweeper
 
 
 @pytest.fixture(scope="session")
@@ -31,5 +31,5 @@ def leaves_nothing(client: docker.DockerClient) -> Iterator[None]:
     before = ours(client)
     yield
     left = ours(client) - before
-    labels.sweep(client, session=labels.session_id())
+    sweeper.sweep(client, session=labels.session_id())
     assert not left, f"left behind: {left}"

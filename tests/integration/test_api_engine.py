@@ -9,8 +9,10 @@ from collections.abc import Iterator
 import docker
 import pytest
 
-from cookbook import api, engine, images, labels
+from cookbook import engine, images, labels, sweeper
+from cookbook.chapters.api import apilab
 from cookbook.errors import NoEngine
+from cookbook.lab import api
 
 RECIPE = "test-api"
 
@@ -22,7 +24,7 @@ def client() -> Iterator[docker.DockerClient]:
     except NoEngine as exc:  # only a missing engine skips; any other failure fails
         pytest.skip(str(exc))
     yield sdk
-    labels.sweep(sdk, session=labels.session_id(), recipe=RECIPE)
+    sweeper.sweep(sdk, session=labels.session_id(), recipe=RECIPE)
 
 
 @pytest.fixture()
@@ -99,7 +101,7 @@ def test_nothing_listening() -> None:
 
 
 def test_explorer_form_sends_a_good_request() -> None:
-    form = api.explorer(api.EngineAPI())
+    form = apilab.explorer(api.EngineAPI())
     form.inputs["method"].value = "get"
     form.inputs["path"].value = "/_ping"
     answer = form.submit()

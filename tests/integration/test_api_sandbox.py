@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from cookbook import api, apilab, engine, labels, sandbox, shell, tls
+from cookbook import engine, labels, shell, sweeper
+from cookbook.chapters.api import apilab
 from cookbook.errors import NoEngine
+from cookbook.lab import api, sandbox, tls
 
 RECIPE = "test-api-sandbox"
 
@@ -20,7 +22,7 @@ def host() -> Iterator[None]:
     except NoEngine as exc:  # only a missing engine skips; any other failure fails
         pytest.skip(str(exc))
     yield
-    labels.sweep(client, session=labels.session_id(), recipe=RECIPE)
+    sweeper.sweep(client, session=labels.session_id(), recipe=RECIPE)
 
 
 def test_tls_sandbox_serves_only_our_clients(host: None, tmp_path: Path) -> None:

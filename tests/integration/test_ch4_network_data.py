@@ -8,9 +8,11 @@ from collections.abc import Iterator
 import docker
 import pytest
 
-from cookbook import data, flannel, network, sandbox, shell
+from cookbook import shell
+from cookbook.chapters.networking import data, flannel, network
 from cookbook.errors import CommandFailed
-from cookbook.recipe import Recipe
+from cookbook.lab import sandbox
+from cookbook.reader.recipe import Recipe
 
 pytestmark = pytest.mark.usefixtures("leaves_nothing")
 

@@ -13,8 +13,9 @@ from typing import Any
 import docker
 import pytest
 
-from cookbook import apptest, ci, deploy, glance, images, labels, poll, s2i, shell, waits
-from cookbook.recipe import Recipe
+from cookbook import deploy, images, labels, shell, waits
+from cookbook.chapters.usecases import apptest, ci, glance, poll, s2i
+from cookbook.reader.recipe import Recipe
 
 pytestmark = pytest.mark.integration
 

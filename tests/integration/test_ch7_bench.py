@@ -11,8 +11,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from cookbook import bench, containers, engine, images, labels, monitor, sandbox, shell, waits
-from cookbook.recipe import Recipe
+from cookbook import containers, engine, images, labels, shell, waits
+from cookbook.chapters.performance import bench, monitor
+from cookbook.lab import sandbox
+from cookbook.reader.recipe import Recipe
 
 ENV_COLUMNS = {"cpu_model", "cores", "kernel", "engine_version", "storage_driver"}
 TINY = bench.Params(

@@ -7,8 +7,9 @@ from collections.abc import Iterator
 import docker
 import pytest
 
-from cookbook import diagrams, shell
-from cookbook.recipe import Recipe
+from cookbook import shell
+from cookbook.reader import diagrams
+from cookbook.reader.recipe import Recipe
 
 pytestmark = pytest.mark.usefixtures("leaves_nothing")
 

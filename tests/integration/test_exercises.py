@@ -9,9 +9,12 @@ from typing import Any
 import docker
 import pytest
 
-from cookbook import api, apilab, exercises, sandbox, shell, tls
-from cookbook.exercises import Context
-from cookbook.recipe import Recipe
+from cookbook import shell
+from cookbook.chapters.api import apilab
+from cookbook.lab import api, sandbox, tls
+from cookbook.reader import exercises
+from cookbook.reader.exercises import Context
+from cookbook.reader.recipe import Recipe
 
 # No leaves_nothing fixture: it would sweep the module's sandboxes after the first test; each test cleans up itself.
 RECIPE = "it-exercises"

@@ -14,9 +14,10 @@ from pathlib import Path
 import docker
 import pytest
 
-from cookbook import images, sandbox, shell, waits
+from cookbook import images, shell, waits
 from cookbook.errors import CookbookError, ImageBuildError, SandboxFailed
-from cookbook.recipe import Recipe
+from cookbook.lab import sandbox
+from cookbook.reader.recipe import Recipe
 
 pytestmark = pytest.mark.usefixtures("leaves_nothing")
 RECIPE = "it-faults"

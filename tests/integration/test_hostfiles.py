@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import docker
 
-from cookbook import containers, hostfiles, labels, sandbox
+from cookbook import containers, hostfiles, labels, sweeper
+from cookbook.lab import sandbox
 
 RECIPE = "test-hostfiles"
 
@@ -23,4 +24,4 @@ def test_the_local_engine_sees_our_files_and_a_sandbox_does_not(
         )
         assert done.ok and done.output == "answer = 42\n"
         assert not box.client.containers.list(all=True), "the copy left a container on the sandbox"
-    labels.sweep_scratch(session=labels.session_id(), recipe=RECIPE)
+    sweeper.sweep_scratch(session=labels.session_id(), recipe=RECIPE)

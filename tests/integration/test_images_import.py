@@ -7,7 +7,7 @@ from pathlib import Path
 import docker
 import pytest
 
-from cookbook import images, labels
+from cookbook import imagebuild, labels
 from cookbook.errors import ImageBuildError
 
 
@@ -15,7 +15,7 @@ def test_a_failing_tar_tags_nothing(client: docker.DockerClient, tmp_path: Path)
     debian = {"label": f"{labels.CATALOGUE}=debian"}  # what an import of this entry carries
     before = {image.id for image in client.images.list(all=True, filters=debian)}
     with pytest.raises(ImageBuildError, match="(tar of the root file system|docker import)"):
-        images._import(client, images.entry("debian"), tmp_path / "no-such-rootfs", "cookbook/it-broken:x")
+        imagebuild._import(client, "debian", tmp_path / "no-such-rootfs", "cookbook/it-broken:x", {})
     with pytest.raises(docker.errors.ImageNotFound):
         client.images.get("cookbook/it-broken:x")
     assert {image.id for image in client.images.list(all=True, filters=debian)} <= before, "an import was left"

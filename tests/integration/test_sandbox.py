@@ -13,8 +13,9 @@ from urllib.parse import urlparse
 import docker
 import pytest
 
-from cookbook import containers, engine, labels, sandbox, tls
+from cookbook import containers, engine, labels
 from cookbook.errors import SandboxFailed
+from cookbook.lab import sandbox, tls
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("leaves_nothing")]
 

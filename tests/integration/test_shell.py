@@ -7,9 +7,10 @@ from collections.abc import Iterator
 import docker
 import pytest
 
-from cookbook import hostfiles, labels, sandbox, shell
+from cookbook import hostfiles, labels, shell
 from cookbook.errors import BadParameter
-from cookbook.recipe import Recipe
+from cookbook.lab import sandbox
+from cookbook.reader.recipe import Recipe
 
 pytestmark = pytest.mark.usefixtures("leaves_nothing")
 

@@ -19,7 +19,7 @@ import docker
 import nbformat
 import pytest
 
-from cookbook import dockerargs, engine, labels, runner, shell
+from cookbook import dockerargs, dockercli, engine, labels, runner
 from tests.notebooks import recorded
 
 # The least number of docker commands each chapter must show (and run).
@@ -60,7 +60,7 @@ def left_by(session: str, before: set[str], after: dict[str, dict[str, str]]) ->
 def logging_docker(folder: Path, log: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Put a logging ``docker`` first on ``PATH`` (the notebook's kernel inherits it)."""
     program = folder / "docker"
-    program.write_text(LOGGER.format(python=sys.executable, real=shell.program()))
+    program.write_text(LOGGER.format(python=sys.executable, real=dockercli.program()))
     program.chmod(0o755)
     monkeypatch.setenv("PATH", f"{folder}:{os.environ['PATH']}")
     monkeypatch.setenv("COOKBOOK_DOCKER_LOG", str(log))
@@ -83,7 +83,7 @@ def shown_commands(notebook: Path) -> list[str]:
                 while command.endswith("\\") and index < len(lines):
                     command = command[:-1] + " " + lines[index]
                     index += 1
-                if shell.is_command(command):
+                if dockercli.is_command(command):
                     found.append(command)
     return found
 

@@ -20,8 +20,9 @@ import nbformat
 import pytest
 from docker.types import IPAMConfig, IPAMPool
 
-from cookbook import engine, images, labels, runner, sandbox
+from cookbook import engine, images, labels, runner
 from cookbook.errors import NoEngine
+from cookbook.lab import sandbox
 from tests.notebooks.test_papermill import engine_state, labelled_state, left_by
 
 RECIPE = "test-remote-engine"

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from cookbook import api
+from cookbook.chapters.api import apilab
 from cookbook.errors import BadParameter
+from cookbook.lab import api
 
 # A socket path where nothing listens: if validation let a request through, sending it
 # would raise ApiUnreachable instead of BadParameter, so each bad-input test also proves
@@ -59,7 +60,7 @@ def test_explorer_form_prints_one_line_for_bad_input_and_sends_nothing(
     engine_api = api.EngineAPI(NOWHERE)
     sent: list[object] = []
     monkeypatch.setattr(engine_api, "explore", lambda *args, **kwargs: sent.append(args))
-    form = api.explorer(engine_api)
+    form = apilab.explorer(engine_api)
     assert all(field.style.description_width == "initial" for field in form.inputs.values())  # labels whole
     form.inputs["method"].value, form.inputs["path"].value, form.inputs["body"].value = method, path, body
     assert form.submit() is None
@@ -176,7 +177,7 @@ def test_tar_archive_round_trip() -> None:
     import io
     import tarfile
 
-    from cookbook import apilab
+    from cookbook.chapters.api import apilab
 
     data = apilab.tar_archive({"Dockerfile": "FROM busybox\n", "blob": b"\0\1"})
     with tarfile.open(fileobj=io.BytesIO(data)) as tar:
@@ -185,7 +186,8 @@ def test_tar_archive_round_trip() -> None:
 
 
 def test_from_top_names_a_path_from_the_checkouts_top_folder() -> None:
-    from cookbook import apilab, config
+    from cookbook import config
+    from cookbook.chapters.api import apilab
 
     assert apilab.from_top(config.project_root() / ".cookbook" / "scratch" / "x") == ".cookbook/scratch/x"
 

@@ -9,9 +9,9 @@ from typing import Any
 import ipywidgets as w
 import pytest
 
-from cookbook import data, flannel, network
+from cookbook.chapters.networking import data, flannel, network
 from cookbook.errors import BadParameter
-from cookbook.widgets import Form
+from cookbook.reader.widgets import Form
 
 
 @pytest.fixture

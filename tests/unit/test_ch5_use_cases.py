@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from cookbook import apptest, ci, deploy, glance, paas, poll, s2i
+from cookbook import deploy
+from cookbook.chapters.usecases import apptest, ci, glance, paas, poll, s2i
 from cookbook.errors import BadParameter
 
 PYTEST_FAIL = """============================= test session starts ==============================
@@ -186,7 +187,7 @@ def test_the_pipeline_is_read_from_what_was_pushed(tmp_path: Path) -> None:
 
 
 def test_the_master_configuration_has_the_pipeline(tmp_path: Path) -> None:
-    from cookbook import ci_master  # Buildbot is a dependency: no skip
+    from cookbook.chapters.usecases.ci import master as ci_master  # Buildbot is a dependency: no skip
 
     target = deploy.Target("net", "router", "base:1", "cookbook/app", "app", {"a": "b"})
     parsed = ci.Pipeline.parse(

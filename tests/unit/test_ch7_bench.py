@@ -22,7 +22,8 @@ import pytest
 from matplotlib.axes import Axes
 from matplotlib.colors import to_hex
 
-from cookbook import bench, cli, engine, monitor, plots
+from cookbook import cli, engine
+from cookbook.chapters.performance import bench, monitor, plots
 from cookbook.errors import BadParameter, CookbookError
 
 ENV = {"cpu_model": "Test CPU", "cores": "2", "kernel": "6.1", "engine_version": "20.10", "storage_driver": "overlay2"}
@@ -62,7 +63,7 @@ def test_full_mode_has_at_least_five_rounds_and_the_scale_reaches_200() -> None:
 def test_bad_parameter_in_form_creates_nothing() -> None:
     import ipywidgets as w
 
-    from cookbook.widgets import Form
+    from cookbook.reader.widgets import Form
 
     action = mock.Mock()
     form = Form("cpu", {"pairs": w.IntText(value=0)}, action, bench.validate)
@@ -136,7 +137,7 @@ def test_parse_nuttcp_reads_the_parsable_rate() -> None:
 
 
 def test_the_network_tools_are_the_books_and_their_stand_ins() -> None:
-    target = bench.netpaths.Target("10.0.0.2", 11111, 11112, 5201, 5000, lambda argv: "")
+    target = bench.nettools.Target("10.0.0.2", 11111, 11112, 5201, 5000, lambda argv: "")
     commands = {name: " ".join(tool.argv(target, 2.4)) for name, tool in bench.NET_TOOLS.items()}
     assert commands["nuttcp -t"] == "nuttcp -t -fparse -T 2 -P 5000 -p 5001 10.0.0.2"
     assert commands["nuttcp -r"] == "nuttcp -r -F -fparse -T 2 -P 5000 -p 5001 10.0.0.2"
@@ -169,7 +170,7 @@ def test_parse_findmnt_and_stat_f() -> None:
 
 
 def test_block_device_names_the_disk_under_a_bind_source(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    from cookbook.bench import sides
+    from cookbook.chapters.performance.bench import sides
 
     assert sides.block_device("overlay") == "" and sides.block_device("tmpfs") == ""
     assert bench.parsers.parse_block_stat("  100 0 800 5  40 0 320 9 0 10 14") == (100, 40)
@@ -181,7 +182,7 @@ def test_package_versions_reads_dpkg_query_lines() -> None:
 
 
 def test_host_tools_compares_the_given_versions_with_the_hosts() -> None:
-    from cookbook.bench import sides
+    from cookbook.chapters.performance.bench import sides
 
     host = {"sysbench": "1.0.20+ds-5", "fio": "3.33-3", "iperf3": "3.12-1", "sockperf": "3.7-1", "nuttcp": ""}
     inside = {"sysbench": "1.0.20+ds-5", "fio": "3.33-3", "iperf3": "3.12-1+deb12u2", "sockperf": "3.7-1"}
@@ -578,7 +579,7 @@ class _BrokenStatsClient:
 
 
 def test_a_stats_stream_that_breaks_fails_the_cell(monkeypatch: pytest.MonkeyPatch) -> None:
-    from cookbook.bench import statsapi
+    from cookbook.chapters.performance.bench import statsapi
 
     monkeypatch.setattr(statsapi, "environment", lambda client: {})
     box = SimpleNamespace(id="c1", name="ch7-cpu")

@@ -8,9 +8,10 @@ from pathlib import Path
 import ipywidgets as w
 import pytest
 
-from cookbook import containers, recipe
+from cookbook import containers
 from cookbook.errors import BadParameter, CheckFailed
-from cookbook.widgets import Form
+from cookbook.reader import recipe
+from cookbook.reader.widgets import Form
 from tests.unit.fakes import FakeClient
 
 
@@ -71,3 +72,11 @@ def test_form_validates_before_acting(capsys: pytest.CaptureFixture[str]) -> Non
     assert calls == []
     form.inputs["port"].value = 8080
     assert form.submit() == 8080 and calls == [8080]
+
+
+def test_a_recipe_keeps_one_scratch_folder_per_purpose_while_it_exists() -> None:
+    step = recipe.Recipe("folders", client=FakeClient())  # type: ignore[arg-type]
+    first = step.folder("state")
+    assert step.folder("state") == first and step.folder("other") != first
+    first.rmdir()  # what the recipe's close (the sweep) does
+    assert step.folder("state") != first

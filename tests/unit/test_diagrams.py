@@ -5,7 +5,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any
 
-from cookbook import diagrams
+from cookbook.reader import diagrams
 
 
 class _Container:

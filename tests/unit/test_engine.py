@@ -92,3 +92,13 @@ def test_unresolvable_remote_host_is_named(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setattr(socket, "getaddrinfo", no_answer)
     with pytest.raises(BadParameter, match="COOKBOOK_PUBLISH_IP"):
         engine.publish_ip()
+
+
+def test_an_endpoint_read_from_given_variables_leaves_the_environment_alone(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("DOCKER_HOST", "unix:///var/run/docker.sock")
+    variables = {"DOCKER_HOST": "tcp://127.0.0.1:2376", "DOCKER_TLS_VERIFY": "1", "DOCKER_CERT_PATH": str(tmp_path)}
+    point = engine.endpoint(variables)
+    assert (point.url, point.cert_path, point.verify) == ("tcp://127.0.0.1:2376", str(tmp_path), True)
+    assert engine.endpoint().url == "unix:///var/run/docker.sock"

@@ -8,8 +8,8 @@ from typing import Any
 import docker.errors
 import pytest
 
-from cookbook import exercises
-from cookbook.exercises import Context
+from cookbook.reader import exercises
+from cookbook.reader.exercises import Context
 
 
 class _NoContainers:

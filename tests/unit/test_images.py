@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from cookbook import images
+from cookbook import imagebuild, images
 from cookbook.errors import BadParameter
 
 
@@ -57,21 +57,21 @@ def test_host_mirror_reads_deb822_one_line_sources_and_the_setting(
 ) -> None:
     monkeypatch.delenv("COOKBOOK_DEBIAN_MIRROR", raising=False)
     (tmp_path / "sources.list.d").mkdir()
-    assert images.host_mirror(tmp_path) == ""
+    assert imagebuild.host_mirror(tmp_path) == ""
     (tmp_path / "sources.list.d" / "debian.sources").write_text(
         "Types: deb\nURIs: http://deb.example/debian\nSuites: bookworm bookworm-updates\nComponents: main\n"
     )
-    assert images.host_mirror(tmp_path) == "http://deb.example/debian"
+    assert imagebuild.host_mirror(tmp_path) == "http://deb.example/debian"
     (tmp_path / "sources.list").write_text("# old\ndeb [arch=amd64] http://one.example/debian bookworm main\n")
-    assert images.host_mirror(tmp_path) == "http://one.example/debian", "sources.list comes first"
+    assert imagebuild.host_mirror(tmp_path) == "http://one.example/debian", "sources.list comes first"
     monkeypatch.setenv("COOKBOOK_DEBIAN_MIRROR", "http://mirror.example/debian")
-    assert images.host_mirror(tmp_path) == "http://mirror.example/debian"
+    assert imagebuild.host_mirror(tmp_path) == "http://mirror.example/debian"
 
 
 def test_the_imported_image_id_is_read_from_the_engines_answer() -> None:
     answer = '{"status":"sha256:' + "ab" * 32 + '"}\r\n'
-    assert images.imported_id(answer) == "sha256:" + "ab" * 32
-    assert images.imported_id('{"error":"unexpected EOF"}') == ""
+    assert imagebuild.imported_id(answer) == "sha256:" + "ab" * 32
+    assert imagebuild.imported_id('{"error":"unexpected EOF"}') == ""
 
 
 def test_package_versions_are_read_from_dpkg_or_busybox_and_a_recipes_own_packages_from_its_dockerfile() -> None:
@@ -87,3 +87,16 @@ def test_package_versions_are_read_from_dpkg_or_busybox_and_a_recipes_own_packag
     assert packages.recipe_packages("web") == ["nginx-light", "iproute2", "iputils-ping"]
     assert packages.recipe_packages("etcd") == ["etcd-server", "etcd-client", "curl"]
     assert packages.recipe_packages("debian") == list(packages.BASE_SYSTEM)
+
+
+def test_the_one_build_wrapper_names_the_failed_step() -> None:
+    """imagebuild.build streams the engine's answer: an error chunk is an ImageBuildError with its step."""
+    from types import SimpleNamespace
+
+    from cookbook.errors import ImageBuildError
+
+    chunks = [{"stream": "Step 1/2 : FROM busybox\n"}, {"stream": "Step 2/2 : RUN false\n"}, {"error": "exit 1"}]
+    client = SimpleNamespace(api=SimpleNamespace(build=lambda **kwargs: iter(chunks)))
+    with pytest.raises(ImageBuildError) as caught:
+        imagebuild.build(client, "cookbook/x:1", what="x", path=".")  # type: ignore[arg-type]
+    assert (caught.value.image, caught.value.step) == ("x", "RUN false") and caught.value.tail.endswith("exit 1")

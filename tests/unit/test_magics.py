@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
 
-from cookbook import engine, hostfiles, magics
+from cookbook import engine, hostfiles
 from cookbook.errors import CookbookError
+from cookbook.reader import magics
 
 
 @pytest.fixture()

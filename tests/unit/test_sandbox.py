@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from cookbook import sandbox
 from cookbook.errors import BadParameter
+from cookbook.lab import sandbox
+from cookbook.lab.sandbox import swarms
 
 
 def test_plain_sandbox_serves_plain_tcp_on_purpose() -> None:
@@ -30,7 +31,7 @@ def test_tls_ipv6_driver_and_extra_flags() -> None:
     [("tcp://10.0.0.5:2376", "10.0.0.5"), ("tcp://127.0.0.1:32768", None), ("tcp://node1.example:2376", None)],
 )
 def test_advertise_address_only_from_a_usable_ip(url: str, address: str | None) -> None:
-    assert sandbox._advertise_address(url) == address
+    assert swarms._advertise_address(url) == address
 
 
 @pytest.mark.parametrize("n", [0, sandbox.MAX_SANDBOX_NODES + 1])

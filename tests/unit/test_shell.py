@@ -16,8 +16,9 @@ import docker.errors
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
 
-from cookbook import config, engine, hostfiles, images, labels, magics, shell, show
+from cookbook import config, dockercli, engine, hostfiles, images, labels, shell
 from cookbook.errors import BadParameter, CommandFailed, MissingProgram
+from cookbook.reader import magics, show
 
 FAKE = """#!/bin/sh
 # Records its arguments (one JSON list per line) and its folder, then acts on a few of them.
@@ -166,8 +167,8 @@ def test_lines_the_executor_cannot_run_are_refused_before_anything_runs(
 def test_no_cli_is_one_line(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(MissingProgram, match="docker.io"):
-        shell.program()
-    assert shell.cli_version() == "not installed"
+        dockercli.program()
+    assert dockercli.cli_version() == "not installed"
 
 
 def test_a_name_this_session_used_is_freed_first_by_a_shown_command(
@@ -311,7 +312,7 @@ def test_shell_style_braces_are_not_placeholders_and_tail_is_an_option() -> None
 
 
 def test_a_form_fills_values_into_single_arguments_and_only_its_own_pwd() -> None:
-    from cookbook import widgets
+    from cookbook.reader import widgets
 
     root = str(config.project_root())
     argv = widgets.fill("docker run -v $PWD/data:/d cookbook/busybox echo {message}", {"message": "$PWD; rm -rf / #"})
@@ -321,7 +322,7 @@ def test_a_form_fills_values_into_single_arguments_and_only_its_own_pwd() -> Non
 
 
 def test_progress_prints_each_step_and_the_end_outside_a_notebook(capsys: pytest.CaptureFixture[str]) -> None:
-    from cookbook.show import Progress
+    from cookbook.reader.show import Progress
 
     with Progress("CPU") as step:
         step("round 1/3")

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from cookbook import tls
 from cookbook.errors import BadParameter
+from cookbook.lab import tls
 
 Made = tuple[tls.Authority, tls.ServerCert, tls.ClientCert]
 

@@ -1,0 +1,1 @@
+"""One subpackage per chapter: the code behind its recipes. Chapters never import each other."""

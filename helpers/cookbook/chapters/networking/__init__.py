@@ -1,0 +1,1 @@
+"""Chapter 4: networks, data (volumes, registries), WordPress, flannel."""

@@ -1,0 +1,1 @@
+"""Chapter 7: benchmarks, monitoring and their figures."""

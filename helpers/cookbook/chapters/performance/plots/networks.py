@@ -1,0 +1,154 @@
+"""Networking: latency and bandwidth ratios per path, and the proxies' latency."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+from matplotlib.axes import Axes
+
+from cookbook.chapters.performance.bench.statistics import paired_ratios
+from cookbook.chapters.performance.plots.style import (
+    PUBLISHED,
+    Context,
+    Series,
+    _axes,
+    _bars,
+    _one_line,
+    _ours,
+    _ref_table,
+    _stack_words,
+    _title,
+    _value,
+)
+
+NET_SHORT = {
+    "bridge (container to container)": "bridge",
+    "host networking": "host net",
+    "published port": "published",
+    "sandbox loopback": "loopback",
+}
+MOBY_7857 = {"host net": "docker net=host", "bridge": "bridge", "published": "bridge+NAT"}
+
+
+def _latency_ratios(net: pd.DataFrame | None, baseline: str, keys: Sequence[str]) -> pd.DataFrame | None:
+    if net is None:
+        return None
+    rtt = net[net["metric"] == "rtt_us"]
+    return paired_ratios(rtt, baseline, column="path", keys=keys)
+
+
+def _protocol(row: pd.Series) -> str:
+    return "UDP" if "udp" in str(row["benchmark"]) else "TCP"
+
+
+def net_latency(net: pd.DataFrame | None, ctx: Context, ax: Axes | None = None) -> Axes:
+    """Round trip of each path over host loopback (TCP and UDP), beside moby#7857 and IBM's netperf RR."""
+    ax = _axes(ax, (10, 4))
+    keys = ("benchmark", "metric", "pair")
+    category = lambda row: f"{NET_SHORT.get(row['path'], row['path'])}\n{_protocol(row)}"  # noqa: E731
+    series = _ours(
+        ctx,
+        _latency_ratios(net, "host loopback", keys),
+        _latency_ratios(_ref_table(ctx, "net"), "host loopback", keys),
+        category,
+        live_rounds=net,
+        reference_rounds=_ref_table(ctx, "net"),
+    )
+    native = _value(ctx.published, "netperf 1-byte RR", "no docker")
+    moby = {
+        f"{short}\nTCP": (native / _value(ctx.published, "netperf 1-byte RR", config),) * 3
+        for short, config in MOBY_7857.items()
+    }
+    series.append(Series("published: moby#7857, netperf 1-byte RR (native = 1)", PUBLISHED[0], moby, True))
+    ibm = {
+        f"published\n{p}": (
+            _value(ctx.published, f"netperf {p}_RR", "docker NAT") / _value(ctx.published, f"netperf {p}_RR", "native"),
+        )
+        * 3
+        for p in ("TCP", "UDP")
+    }
+    series.append(Series("published: IBM netperf RR, docker NAT / native (10 GbE)", PUBLISHED[1], ibm, True))
+    categories = [f"{short}\n{p}" for p in ("TCP", "UDP") for short in ("host net", "bridge", "published")]
+    _bars(ax, categories, series)
+    _one_line(ax)
+    ax.set_ylabel("round-trip time ratio")
+    _title(
+        ax,
+        "Request/response round trip by path, normalised to the host's loopback (= 1)",
+        "higher is slower; published ratios are native / docker transaction rates",
+    )
+    return ax
+
+
+def net_bandwidth(net: pd.DataFrame | None, ctx: Context, ax: Axes | None = None) -> Axes:
+    """Gbit/s per path and tool (iperf3, nuttcp -t, nuttcp -r), not normalised; IBM's 10 GbE as a marked ceiling."""
+    ax = _axes(ax, (11, 4))
+    tools = {"iperf3 tcp": "iperf3", "nuttcp -t": "nuttcp -t", "nuttcp -r": "nuttcp -r"}
+    category = lambda row: f"{NET_SHORT.get(row['path'], row['path'])}\n{tools.get(row['benchmark'], '?')}"  # noqa: E731
+    pick = lambda table: table[table["metric"] == "bandwidth_gbps"] if table is not None else None  # noqa: E731
+    series = _ours(ctx, pick(net), pick(_ref_table(ctx, "net")), category, "value")
+    categories = [
+        f"{short}\n{tool}" for short in ("host loopback", "host net", "bridge", "published") for tool in tools.values()
+    ]
+    _bars(ax, categories, series)
+    _stack_words(ax)
+    link = _value(ctx.published, "nuttcp", "all", "bandwidth")
+    ax.axhline(
+        link,
+        color=PUBLISHED[0],
+        lw=1.2,
+        ls=":",
+        label=f"published: IBM nuttcp, {link:g} Gbit/s on every path = their 10 GbE link's limit "
+        "(a ceiling there, not comparable)",
+    )
+    ax.legend(fontsize=9, loc="upper right", framealpha=0.85)
+    ax.set_ylabel("Gbit/s")
+    _title(
+        ax,
+        "Bandwidth by path and tool, on one machine (Gbit/s, not normalised)",
+        "nuttcp -t: client to server; nuttcp -r: server to client",
+    )
+    return ax
+
+
+def proxy_latency(proxy: pd.DataFrame | None, ctx: Context, ax: Axes | None = None) -> Axes:
+    """The published port with docker-proxy and with --userland-proxy=false, over each sandbox's loopback."""
+    ax = _axes(ax, (10, 4))
+    keys = ("engine", "benchmark", "metric", "pair")
+    short = {"docker-proxy": "proxy", "userland-proxy=false": "no proxy"}
+
+    def category(row):
+        return f"{short.get(row['engine'], row['engine'])}:\n{NET_SHORT.get(row['path'], row['path'])} {_protocol(row)}"
+
+    series = _ours(
+        ctx,
+        _latency_ratios(proxy, "sandbox loopback", keys),
+        _latency_ratios(_ref_table(ctx, "proxy"), "sandbox loopback", keys),
+        category,
+        live_rounds=proxy,
+        reference_rounds=_ref_table(ctx, "proxy"),
+    )
+    native = _value(ctx.published, "netperf 1-byte RR", "no docker")
+    moby = {
+        f"{s}:\n{path} TCP": (native / _value(ctx.published, "netperf 1-byte RR", config),) * 3
+        for s in short.values()
+        for path, config in (("bridge", "bridge"), ("published", "bridge+NAT"))
+    }
+    series.append(Series("published: moby#7857 (2014), bridge and bridge+NAT / native", PUBLISHED[0], moby, True))
+    categories = [
+        f"{s}:\n{path} {p}" for p in ("TCP", "UDP") for s in short.values() for path in ("bridge", "published")
+    ]
+    _bars(ax, categories, series)
+    _stack_words(ax)
+    _one_line(ax)
+    ax.set_ylabel("round-trip time ratio")
+    _title(
+        ax,
+        "Published port with and without the userland proxy: round trip normalised to the sandbox's loopback (= 1)",
+        "sandbox engines: default flags (docker-proxy) and --userland-proxy=false (DNAT)",
+    )
+    return ax
+
+
+# ---------------------------------------------------------------- start / stop

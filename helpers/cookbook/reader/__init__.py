@@ -1,0 +1,1 @@
+"""What the reader touches: recipes, the session, tables, forms, magics, diagrams, exercises."""

@@ -1,0 +1,206 @@
+""" "Your turn": an exercise at the end of each recipe, checked against the engine's live state.
+
+A recipe's last cells show a task (:func:`show`) with a **Check** button, and an empty ``%%docker``
+cell below it for the reader's commands. Check asks a checker, which reads the engine's state (and
+probes a service, or a variable of the notebook, where the task needs it): it answers ✔, or one line
+saying what is still wrong; a second press after a miss also shows a hint. A headless run leaves
+the tasks unsolved and never waits for them.
+
+What an exercise asks the reader to make carries a name starting with :data:`PREFIX` (``cb-ex-``):
+the checker looks for those names, and :func:`clean` removes what carries them, whether it was made
+in the notebook (which labels it anyway) or in a terminal. Nothing else of the reader's is touched.
+Reference solutions live in ``data/solutions/<key>.toml`` (not shown in the notebooks); the tests
+run them.
+"""
+
+from __future__ import annotations
+
+import html
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import docker
+import docker.errors
+
+from cookbook import config
+
+PREFIX = "cb-ex-"
+
+
+class NotYet(Exception):
+    """What is still wrong with the reader's answer, in one line (raised by a checker)."""
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a checker may look at.
+
+    Attributes:
+        client: The reader's engine.
+        namespace: The notebook's variables (a sandbox ``box``, an answer the task asks to keep).
+    """
+
+    client: docker.DockerClient
+    namespace: Mapping[str, Any] = field(default_factory=dict)
+
+    def engine(self, name: str = "box") -> docker.DockerClient:
+        """The SDK client of the sandbox the notebook calls ``name`` (or the reader's engine without one)."""
+        box = self.namespace.get(name)
+        return box.client if box is not None else self.client
+
+    def container(self, name: str, on: str | None = None) -> Any:
+        """The container ``name`` (on the notebook's sandbox ``on``, if given).
+
+        Raises:
+            NotYet: There is no such container.
+        """
+        client = self.engine(on) if on else self.client
+        try:
+            return client.containers.get(name)
+        except docker.errors.NotFound:
+            raise NotYet(f"there is no container named {name} yet.") from None
+
+
+Checker = Callable[[Context], str]
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """One "Your turn" task.
+
+    Attributes:
+        key: Its name (``ch6-top-ps-args``), also the name of its solution file.
+        recipe: The recipe it closes (its name in the notebook).
+        task: What to do, in Markdown.
+        hint: What a second miss shows.
+        check: Returns what the reader achieved (a line for the ✔) or raises :class:`NotYet`.
+    """
+
+    key: str
+    recipe: str
+    task: str
+    hint: str
+    check: Checker
+
+    def verdict(self, context: Context) -> tuple[bool, str]:
+        """(solved, the line to show)."""
+        try:
+            return True, f"✔ {self.check(context)}"
+        except NotYet as exc:
+            return False, f"not yet: {exc}"
+
+
+_REGISTRY: dict[str, Exercise] = {}
+
+
+def exercise(key: str, recipe: str, task: str, hint: str) -> Callable[[Checker], Checker]:
+    """Register the decorated checker as exercise ``key``."""
+
+    def register(check: Checker) -> Checker:
+        _REGISTRY[key] = Exercise(key, recipe, task.strip(), hint.strip(), check)
+        return check
+
+    return register
+
+
+def everything() -> dict[str, Exercise]:
+    """Every exercise of every chapter, by key."""
+    from cookbook.reader.exercises import ch4, ch5, ch6, ch7  # noqa: F401 - importing a chapter registers its exercises
+
+    return dict(_REGISTRY)
+
+
+def get(key: str) -> Exercise:
+    """The exercise ``key``.
+
+    Raises:
+        KeyError: There is none.
+    """
+    return everything()[key]
+
+
+def solution(key: str) -> dict[str, Any]:
+    """The reference solution (``data/solutions/<key>.toml``): its ``docker`` commands and Python lines,
+    and a typical wrong answer with what the checker says to it."""
+    path: Path = config.project_root() / "data" / "solutions" / f"{key}.toml"
+    return tomllib.loads(path.read_text())
+
+
+def clean(client: docker.DockerClient) -> list[str]:
+    """Remove every container, network, volume, image tag and ``.cookbook/`` file whose name starts with
+    ``cb-ex-``; say which."""
+    removed: list[str] = []
+    for container in client.containers.list(all=True, filters={"name": PREFIX}):
+        if container.name.startswith(PREFIX):
+            container.remove(force=True, v=True)
+            removed.append(f"container {container.name}")
+    for network in client.networks.list(names=[PREFIX]):
+        if network.name.startswith(PREFIX):
+            network.remove()
+            removed.append(f"network {network.name}")
+    for volume in client.volumes.list(filters={"name": PREFIX}):
+        if volume.name.startswith(PREFIX):
+            volume.remove(force=True)
+            removed.append(f"volume {volume.name}")
+    for image in client.images.list():
+        for tag in image.tags:
+            if tag.startswith(PREFIX):
+                client.images.remove(tag)
+                removed.append(f"image {tag}")
+    for path in sorted(config.settings().state_dir.glob(f"{PREFIX}*")):
+        if path.is_file():
+            path.unlink()
+            removed.append(f"file .cookbook/{path.name}")
+    return removed
+
+
+def show(key: str) -> Any:
+    """The task of exercise ``key`` with its Check button (in a notebook: the cell's last expression)."""
+    from IPython import get_ipython
+
+    from cookbook import engine
+
+    item = get(key)
+    shell = get_ipython()
+    namespace = shell.user_ns if shell is not None else {}
+    return Panel(item, lambda: Context(engine.connect(), namespace))
+
+
+class Panel:
+    """The task, a Check button, and the verdict under it (a hint after a second miss)."""
+
+    def __init__(self, item: Exercise, context: Callable[[], Context]) -> None:
+        import ipywidgets as w
+
+        self.item = item
+        self.context = context
+        self.misses = 0
+        self.button = w.Button(description="Check", icon="check", tooltip=f"Check: {item.key}")
+        self.verdict = w.HTML("")
+        self.button.on_click(lambda _: self.check())
+        from IPython.display import Markdown
+
+        self.task = Markdown(f"**Your turn** ({item.key}). {item.task}")
+        self.widget = w.VBox([self.button, self.verdict])
+
+    def check(self) -> tuple[bool, str]:
+        """Ask the checker; show ✔ or what is still wrong (and the hint, from the second miss on)."""
+        solved, line = self.item.verdict(self.context())
+        if not solved:
+            self.misses += 1
+            if self.misses >= 2:
+                line += f" Hint: {self.item.hint}"
+        colour = "var(--jp-success-color1, #176f2c)" if solved else "var(--jp-warn-color1, #b35900)"
+        self.verdict.value = f"<span style='color:{colour}'>{html.escape(line)}</span>"
+        return solved, line
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display(self.task, self.widget)
+
+    def __repr__(self) -> str:
+        return f"Your turn ({self.item.key}): press Check in JupyterLab"

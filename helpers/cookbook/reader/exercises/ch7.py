@@ -1,0 +1,135 @@
+"""Chapter 7's exercises: a CPU cap measured, a pinned CPU, a tmpfs, a UDP port, a memory limit in stats, Prometheus."""
+
+from __future__ import annotations
+
+import time
+import urllib.request
+from typing import Any
+
+from cookbook.reader.exercises import Context, NotYet, exercise
+
+
+def _running(context: Context, name: str) -> Any:
+    made = context.container(name)
+    if made.status != "running":
+        raise NotYet(f"{name} is {made.status}: give it a command that keeps running.")
+    return made
+
+
+def cpu_percent(container: Any, seconds: float = 2.0) -> float:
+    """The container's CPU use over ``seconds``, in % of one CPU (two reads of its cgroup counters)."""
+    first = container.stats(stream=False)["cpu_stats"]["cpu_usage"]["total_usage"]
+    began = time.monotonic()
+    time.sleep(seconds)
+    last = container.stats(stream=False)["cpu_stats"]["cpu_usage"]["total_usage"]
+    return 100.0 * (last - first) / 1e9 / (time.monotonic() - began)
+
+
+@exercise(
+    "ch7-half-cpu",
+    "ch7-cgroups",
+    task="""Cap a container `cb-ex-half` at half a CPU (`--cpus`) while it runs a busy loop
+(`cookbook/bench`, `sh -c 'while :; do :; done'`), and watch it with `docker stats --no-stream`.""",
+    hint="docker run -d --name cb-ex-half --cpus 0.5 cookbook/bench sh -c 'while :; do :; done'",
+)
+def half_cpu(context: Context) -> str:
+    made = _running(context, "cb-ex-half")
+    nano = made.attrs["HostConfig"].get("NanoCpus") or 0
+    if nano != 500_000_000:
+        raise NotYet(f"cb-ex-half may use {nano / 1e9:g} CPUs" if nano else "cb-ex-half has no CPU cap: --cpus 0.5.")
+    used = cpu_percent(made)
+    if used < 10:
+        raise NotYet(f"cb-ex-half uses {used:.0f} % of a CPU: give it a busy loop to run.")
+    if used > 65:
+        raise NotYet(f"cb-ex-half uses {used:.0f} % of a CPU, more than its cap allows.")
+    return f"cb-ex-half is held to half a CPU: it used {used:.0f} % of one over 2 s"
+
+
+@exercise(
+    "ch7-pinned",
+    "ch7-cpu",
+    task="Run `cb-ex-pinned` (`cookbook/bench`, `sleep 600`) allowed to run on CPU 0 only; `nproc` inside must say 1.",
+    hint="--cpuset-cpus 0",
+)
+def pinned(context: Context) -> str:
+    made = _running(context, "cb-ex-pinned")
+    cpus = made.attrs["HostConfig"].get("CpusetCpus") or ""
+    if cpus != "0":
+        raise NotYet(f"cb-ex-pinned may run on CPUs {cpus or 'all'}: --cpuset-cpus 0.")
+    seen = made.exec_run(["nproc"]).output.decode().strip()
+    return f"cb-ex-pinned runs on CPU 0 only (nproc says {seen})"
+
+
+@exercise(
+    "ch7-tmpfs",
+    "ch7-disk",
+    task="""Run `cb-ex-scratch` (busybox, `sleep 600`) whose `/scratch` is a 64 MB file system in memory
+(a tmpfs): what is written there never reaches a disk, which is also how to keep a benchmark's
+scratch files off it.""",
+    hint="--tmpfs /scratch:size=64m",
+)
+def tmpfs(context: Context) -> str:
+    made = _running(context, "cb-ex-scratch")
+    options = (made.attrs["HostConfig"].get("Tmpfs") or {}).get("/scratch")
+    if options is None:
+        raise NotYet("cb-ex-scratch has no tmpfs at /scratch: --tmpfs /scratch:size=64m.")
+    if "size=64m" not in options.replace("size=67108864", "size=64m"):
+        raise NotYet(f"cb-ex-scratch's tmpfs has the options {options or 'of the default'}: size=64m.")
+    return "cb-ex-scratch writes /scratch into 64 MB of memory"
+
+
+@exercise(
+    "ch7-udp-port",
+    "ch7-net",
+    task="Run `cb-ex-udp` (busybox, `sleep 600`) with its UDP port 5353 published on 127.0.0.1 (any host port).",
+    hint="-p 127.0.0.1::5353/udp",
+)
+def udp_port(context: Context) -> str:
+    ports = _running(context, "cb-ex-udp").attrs["NetworkSettings"].get("Ports") or {}
+    bindings = ports.get("5353/udp") or []
+    if not bindings:
+        tcp = "5353/tcp" in ports
+        raise NotYet("cb-ex-udp publishes 5353/tcp, not 5353/udp." if tcp else "cb-ex-udp does not publish 5353/udp.")
+    if bindings[0].get("HostIp") != "127.0.0.1":
+        raise NotYet(f"5353/udp is published on {bindings[0].get('HostIp') or 'every interface'}, not 127.0.0.1.")
+    return f"cb-ex-udp's 5353/udp is on 127.0.0.1:{bindings[0]['HostPort']}"
+
+
+@exercise(
+    "ch7-memory-stats",
+    "ch7-stats",
+    task="""Run `cb-ex-small` (busybox, `sleep 600`) limited to 32 MB of memory, and keep in the variable
+`small_limit` the limit `docker stats --no-stream` shows for it (its MEM USAGE / LIMIT column).""",
+    hint="-m 32m; then docker stats --no-stream --format '{{.MemUsage}}' cb-ex-small",
+)
+def memory_stats(context: Context) -> str:
+    made = _running(context, "cb-ex-small")
+    memory = made.attrs["HostConfig"].get("Memory") or 0
+    if memory != 32 << 20:
+        raise NotYet(f"cb-ex-small has {memory >> 20} MiB" if memory else "cb-ex-small has no memory limit: -m 32m.")
+    shown = str(context.namespace.get("small_limit", ""))
+    if "32MiB" not in shown.replace(" ", ""):
+        raise NotYet("small_limit does not hold the 32MiB docker stats shows." if shown else
+                     "there is no variable small_limit in the notebook yet.")  # fmt: skip
+    return "docker stats shows cb-ex-small's limit, 32MiB, as its cgroup sets it"
+
+
+@exercise(
+    "ch7-prometheus",
+    "ch7-monitor",
+    task="""Start Prometheus (`cookbook/prometheus`) as `cb-ex-prom` with its port 9090 published on
+127.0.0.1 (any host port): its page `/-/ready` must answer.""",
+    hint="docker run -d --name cb-ex-prom -p 127.0.0.1::9090 cookbook/prometheus",
+)
+def prometheus(context: Context) -> str:
+    ports = _running(context, "cb-ex-prom").attrs["NetworkSettings"].get("Ports") or {}
+    bindings = ports.get("9090/tcp") or []
+    if not bindings or bindings[0].get("HostIp") != "127.0.0.1":
+        raise NotYet("cb-ex-prom does not publish 9090 on 127.0.0.1.")
+    url = f"http://127.0.0.1:{bindings[0]['HostPort']}/-/ready"
+    try:
+        with urllib.request.urlopen(url, timeout=5) as answer:
+            status = answer.status
+    except OSError as exc:
+        raise NotYet(f"{url} does not answer yet ({type(exc).__name__}).") from None
+    return f"Prometheus answers {status} on {url}"
