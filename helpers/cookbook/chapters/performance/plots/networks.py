@@ -14,7 +14,6 @@ from cookbook.chapters.performance.plots.style import (
     Series,
     _axes,
     _bars,
-    _one_line,
     _ours,
     _ratio_bars,
     _ref_table,
@@ -158,16 +157,15 @@ def proxy_latency(proxy: pd.DataFrame | None, ctx: Context, ax: Axes | None = No
     categories = [
         f"{s}:\n{path} {p}" for p in ("TCP", "UDP") for s in short.values() for path in ("bridge", "published")
     ]
-    _bars(ax, categories, series)
-    _stack_words(ax)
-    _one_line(ax)
-    ax.set_ylabel("round-trip time ratio")
-    _title(
+    return _ratio_bars(
         ax,
+        categories,
+        series,
+        "round-trip time ratio",
         "Published port with and without the userland proxy: round trip normalised to the sandbox's loopback (= 1)",
         "sandbox engines: default flags (docker-proxy) and --userland-proxy=false (DNAT)",
+        stack_words=True,
     )
-    return ax
 
 
 # ---------------------------------------------------------------- start / stop

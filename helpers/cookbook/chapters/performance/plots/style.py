@@ -163,7 +163,13 @@ def _title(ax: Axes, title: str, note: str = "") -> None:
 
 
 def _ratio_bars(
-    ax: Axes, categories: Sequence[str], series: Sequence[Series], ylabel: str, title: str, note: str
+    ax: Axes,
+    categories: Sequence[str],
+    series: Sequence[Series],
+    ylabel: str,
+    title: str,
+    note: str,
+    stack_words: bool = False,
 ) -> Axes:
     """A ratio chart: grouped bars (see :func:`_bars`), the dashed line at 1, the y label and the title.
 
@@ -174,11 +180,14 @@ def _ratio_bars(
         ylabel: The y axis's label.
         title: The chart's title.
         note: The line under the title.
+        stack_words: Put the tick labels' words one a line (see :func:`_stack_words`) before the line at 1.
 
     Returns:
         ``ax``.
     """
     _bars(ax, categories, series)
+    if stack_words:
+        _stack_words(ax)
     _one_line(ax)
     ax.set_ylabel(ylabel)
     _title(ax, title, note)
