@@ -27,6 +27,22 @@ def _rows(checks: Iterable[Mapping[str, Any]]) -> dict[str, list[Mapping[str, An
     return by_notebook
 
 
+def _section(opening: str, rows: list[str], closing: str | None = None) -> list[str]:
+    """The lines of one section of the report: ``opening``, a line per row, then ``closing``.
+
+    Args:
+        opening: The heading (and the tag that opens a table or list).
+        rows: One line each.
+        closing: The tag that closes the table or list, if any.
+
+    Returns:
+        The lines, or none at all where there are no rows.
+    """
+    if not rows:
+        return []
+    return [opening, *rows, *([closing] if closing is not None else [])]
+
+
 def write_index(
     out: Path,
     checks: Iterable[Mapping[str, Any]],
@@ -88,23 +104,23 @@ def write_index(
             parts.append(f"<tr><td>cookbook/{e(name)}</td><td>{e(listed)}</td></tr>")
         parts.append("</table>")
     pages = sorted(p for p in out.glob("*/index.html") if p.is_file())
-    if pages:
-        parts.append("<h2>Benchmark pages</h2><ul>")
-        for page in pages:
-            relative = page.relative_to(out).as_posix()
-            parts.append(
-                f"<li><a href='{e(relative)}'>{e(page.parent.name)}</a>: a <code>cookbook bench</code> run, "
-                "its tables and plots</li>"
-            )
-        parts.append("</ul>")
-    plots = sorted(p for p in out.rglob("*.png") if p.is_file())
-    if plots:
-        parts.append("<h2>Benchmark plots</h2>")
-        for plot in plots:
-            relative = plot.relative_to(out).as_posix()
-            parts.append(
-                f"<figure><img src='{e(relative)}' style='max-width:100%'><figcaption>{e(relative)}</figcaption></figure>"
-            )
+    parts += _section(
+        "<h2>Benchmark pages</h2><ul>",
+        [
+            f"<li><a href='{e(page.relative_to(out).as_posix())}'>{e(page.parent.name)}</a>: a <code>cookbook bench</code> run, "
+            "its tables and plots</li>"
+            for page in pages
+        ],
+        "</ul>",
+    )
+    plots = [p.relative_to(out).as_posix() for p in sorted(out.rglob("*.png")) if p.is_file()]
+    parts += _section(
+        "<h2>Benchmark plots</h2>",
+        [
+            f"<figure><img src='{e(plot)}' style='max-width:100%'><figcaption>{e(plot)}</figcaption></figure>"
+            for plot in plots
+        ],
+    )
     parts.append("</body></html>")
     index = out / "index.html"
     index.write_text("\n".join(parts))

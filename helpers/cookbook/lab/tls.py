@@ -209,6 +209,23 @@ def _folder(path: str | Path) -> Path:
     return folder
 
 
+def _new_pair(folder: str | Path, key_name: str, cert_name: str) -> tuple[Path, Path, Path]:
+    """Make ``folder`` (if missing) and a new key ``key_name`` in it, for the certificate ``cert_name``.
+
+    Args:
+        folder: Where the key and certificate go.
+        key_name: The key's file name.
+        cert_name: The certificate's file name (not written here).
+
+    Returns:
+        The folder (resolved), the key's path and the certificate's path.
+    """
+    folder = _folder(folder)
+    key, cert = folder / key_name, folder / cert_name
+    _new_key(key)
+    return folder, key, cert
+
+
 def _check_days(days: int) -> None:
     if days < 1:
         raise BadParameter(f"days={days} is not a validity period.", "give a number of days, e.g. 365.")
@@ -230,9 +247,7 @@ def authority(folder: str | Path, *, common_name: str = "cookbook CA", days: int
         CookbookError: openssl is missing or failed.
     """
     _check_days(days)
-    folder = _folder(folder)
-    key, cert = folder / "ca-key.pem", folder / "ca.pem"
-    _new_key(key)
+    folder, key, cert = _new_pair(folder, "ca-key.pem", "ca.pem")
     _openssl(
         "req", "-new", "-x509", "-days", str(days), "-sha256", "-key", key.name, "-subj", f"/CN={common_name}",
         "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign",
@@ -293,9 +308,7 @@ def server(
     """
     _check_days(days)
     alt_names = subject_alt_name(hosts)
-    folder = _folder(folder)
-    key, cert = folder / "server-key.pem", folder / "server-cert.pem"
-    _new_key(key)
+    folder, key, cert = _new_pair(folder, "server-key.pem", "server-cert.pem")
     extensions = [alt_names, "extendedKeyUsage = serverAuth"]
     _sign(ca, key, cert, f"/CN={common_name or hosts[0]}", extensions, days)
     return ServerCert(ca=_copy_ca(ca, folder), cert=cert, key=key, hosts=tuple(hosts))
@@ -315,9 +328,7 @@ def client(ca: Authority, folder: str | Path, *, common_name: str = "client", da
         CookbookError: openssl is missing or failed.
     """
     _check_days(days)
-    folder = _folder(folder)
-    key, cert = folder / "key.pem", folder / "cert.pem"
-    _new_key(key)
+    folder, key, cert = _new_pair(folder, "key.pem", "cert.pem")
     _sign(ca, key, cert, f"/CN={common_name}", ["extendedKeyUsage = clientAuth"], days)
     _copy_ca(ca, folder)
     return ClientCert(folder=folder)

@@ -63,6 +63,42 @@ class Context:
         except docker.errors.NotFound:
             raise NotYet(f"there is no container named {name} yet.") from None
 
+    def running(self, name: str, command: str = "") -> Any:
+        """The container ``name``, which must be running.
+
+        Args:
+            name: The container's name.
+            command: A command that keeps running, named in the message (``sleep 600``), if any.
+
+        Raises:
+            NotYet: There is no such container, or it is not running.
+        """
+        made = self.container(name)
+        if made.status != "running":
+            example = f" ({command})" if command else ""
+            raise NotYet(f"{name} is {made.status}: give it a command that keeps running{example}.")
+        return made
+
+
+def host_port(ports: Mapping[str, Any], inner: str, host_ip: str, missing: str) -> str:
+    """The host port that publishes the container's port ``inner`` on ``host_ip``.
+
+    Args:
+        ports: The container's ``NetworkSettings.Ports``.
+        inner: The container's port and protocol (``8080/tcp``).
+        host_ip: The host address it must be published on.
+        missing: What :class:`NotYet` says where ``inner`` is not published at all.
+
+    Raises:
+        NotYet: ``inner`` is not published, or is published on another address.
+    """
+    bindings = ports.get(inner) or []
+    if not bindings:
+        raise NotYet(missing)
+    if bindings[0].get("HostIp") != host_ip:
+        raise NotYet(f"{inner} is published on {bindings[0].get('HostIp') or 'every interface'}, not {host_ip}.")
+    return str(bindings[0]["HostPort"])
+
 
 Checker = Callable[[Context], str]
 

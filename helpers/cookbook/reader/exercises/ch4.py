@@ -8,14 +8,11 @@ from typing import Any
 
 import docker.errors
 
-from cookbook.reader.exercises import Context, NotYet, exercise
+from cookbook.reader.exercises import Context, NotYet, exercise, host_port
 
 
 def _running(context: Context, name: str) -> Any:
-    made = context.container(name)
-    if made.status != "running":
-        raise NotYet(f"{name} is {made.status}: give it a command that keeps running (sleep 600).")
-    return made
+    return context.running(name, "sleep 600")
 
 
 def _network(context: Context, name: str) -> Any:
@@ -56,12 +53,8 @@ only this machine reaches it.""",
 def two_ports(context: Context) -> str:
     ports = _running(context, "cb-ex-two").attrs["NetworkSettings"].get("Ports") or {}
     for inner in ("80/tcp", "8080/tcp"):
-        bindings = ports.get(inner) or []
-        if not bindings:
-            raise NotYet(f"cb-ex-two does not publish {inner}.")
-        if bindings[0].get("HostIp") != "127.0.0.2":
-            raise NotYet(f"{inner} is published on {bindings[0].get('HostIp') or 'every interface'}, not 127.0.0.2.")
-        url = f"http://127.0.0.2:{bindings[0]['HostPort']}/"
+        port = host_port(ports, inner, "127.0.0.2", f"cb-ex-two does not publish {inner}.")
+        url = f"http://127.0.0.2:{port}/"
         try:
             urllib.request.urlopen(url, timeout=5).close()
         except urllib.error.HTTPError:

@@ -6,14 +6,7 @@ import time
 import urllib.request
 from typing import Any
 
-from cookbook.reader.exercises import Context, NotYet, exercise
-
-
-def _running(context: Context, name: str) -> Any:
-    made = context.container(name)
-    if made.status != "running":
-        raise NotYet(f"{name} is {made.status}: give it a command that keeps running.")
-    return made
+from cookbook.reader.exercises import Context, NotYet, exercise, host_port
 
 
 def cpu_percent(container: Any, seconds: float = 2.0) -> float:
@@ -33,7 +26,7 @@ def cpu_percent(container: Any, seconds: float = 2.0) -> float:
     hint="docker run -d --name cb-ex-half --cpus 0.5 cookbook/bench sh -c 'while :; do :; done'",
 )
 def half_cpu(context: Context) -> str:
-    made = _running(context, "cb-ex-half")
+    made = context.running("cb-ex-half")
     nano = made.attrs["HostConfig"].get("NanoCpus") or 0
     if nano != 500_000_000:
         raise NotYet(f"cb-ex-half may use {nano / 1e9:g} CPUs" if nano else "cb-ex-half has no CPU cap: --cpus 0.5.")
@@ -52,7 +45,7 @@ def half_cpu(context: Context) -> str:
     hint="--cpuset-cpus 0",
 )
 def pinned(context: Context) -> str:
-    made = _running(context, "cb-ex-pinned")
+    made = context.running("cb-ex-pinned")
     cpus = made.attrs["HostConfig"].get("CpusetCpus") or ""
     if cpus != "0":
         raise NotYet(f"cb-ex-pinned may run on CPUs {cpus or 'all'}: --cpuset-cpus 0.")
@@ -69,7 +62,7 @@ scratch files off it.""",
     hint="--tmpfs /scratch:size=64m",
 )
 def tmpfs(context: Context) -> str:
-    made = _running(context, "cb-ex-scratch")
+    made = context.running("cb-ex-scratch")
     options = (made.attrs["HostConfig"].get("Tmpfs") or {}).get("/scratch")
     if options is None:
         raise NotYet("cb-ex-scratch has no tmpfs at /scratch: --tmpfs /scratch:size=64m.")
@@ -85,14 +78,11 @@ def tmpfs(context: Context) -> str:
     hint="-p 127.0.0.1::5353/udp",
 )
 def udp_port(context: Context) -> str:
-    ports = _running(context, "cb-ex-udp").attrs["NetworkSettings"].get("Ports") or {}
-    bindings = ports.get("5353/udp") or []
-    if not bindings:
-        tcp = "5353/tcp" in ports
-        raise NotYet("cb-ex-udp publishes 5353/tcp, not 5353/udp." if tcp else "cb-ex-udp does not publish 5353/udp.")
-    if bindings[0].get("HostIp") != "127.0.0.1":
-        raise NotYet(f"5353/udp is published on {bindings[0].get('HostIp') or 'every interface'}, not 127.0.0.1.")
-    return f"cb-ex-udp's 5353/udp is on 127.0.0.1:{bindings[0]['HostPort']}"
+    ports = context.running("cb-ex-udp").attrs["NetworkSettings"].get("Ports") or {}
+    tcp = "5353/tcp" in ports
+    missing = "cb-ex-udp publishes 5353/tcp, not 5353/udp." if tcp else "cb-ex-udp does not publish 5353/udp."
+    port = host_port(ports, "5353/udp", "127.0.0.1", missing)
+    return f"cb-ex-udp's 5353/udp is on 127.0.0.1:{port}"
 
 
 @exercise(
@@ -103,7 +93,7 @@ def udp_port(context: Context) -> str:
     hint="-m 32m; then docker stats --no-stream --format '{{.MemUsage}}' cb-ex-small",
 )
 def memory_stats(context: Context) -> str:
-    made = _running(context, "cb-ex-small")
+    made = context.running("cb-ex-small")
     memory = made.attrs["HostConfig"].get("Memory") or 0
     if memory != 32 << 20:
         raise NotYet(f"cb-ex-small has {memory >> 20} MiB" if memory else "cb-ex-small has no memory limit: -m 32m.")
@@ -122,7 +112,7 @@ def memory_stats(context: Context) -> str:
     hint="docker run -d --name cb-ex-prom -p 127.0.0.1::9090 cookbook/prometheus",
 )
 def prometheus(context: Context) -> str:
-    ports = _running(context, "cb-ex-prom").attrs["NetworkSettings"].get("Ports") or {}
+    ports = context.running("cb-ex-prom").attrs["NetworkSettings"].get("Ports") or {}
     bindings = ports.get("9090/tcp") or []
     if not bindings or bindings[0].get("HostIp") != "127.0.0.1":
         raise NotYet("cb-ex-prom does not publish 9090 on 127.0.0.1.")

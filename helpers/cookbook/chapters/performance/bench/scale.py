@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import docker
@@ -45,62 +45,73 @@ def start_stop(
     rows: list[dict[str, Any]] = []
     envs = {name: environment(client) for name, client in engines.items()}
     made: dict[str, list[Container]] = {name: [] for name in engines}
-    elapsed = {name: 0.0 for name in engines}
     listed: dict[str, int] = {}
+
+    def start(name: str, index: int) -> None:
+        made[name].append(
+            engines[name].containers.run(image, ["sleep", "3600"], detach=True, labels=labels.for_recipe(recipe))
+        )
+
+    def remove(name: str, index: int) -> None:
+        made[name][index].remove(force=True)
+
     try:
-        for index, order in enumerate(schedule(tuple(engines), n, seed, f"startstop:{n}")):
-            for position, name in enumerate(order):
-                begun = time.perf_counter()
-                made[name].append(
-                    engines[name].containers.run(
-                        image, ["sleep", "3600"], detach=True, labels=labels.for_recipe(recipe)
-                    )
-                )
-                took = time.perf_counter() - begun
-                elapsed[name] += took
-                rows.append(
-                    {
-                        "engine": name,
-                        "n": n,
-                        "phase": "start",
-                        "index": index,
-                        "position": position,
-                        "seconds": took,
-                        "elapsed": elapsed[name],
-                        "running": index + 1,
-                    }
-                )
-            if index % 10 == 9:
-                say(progress, f"startstop N={n}: {index + 1} running on each engine")
+        _timed_phase(tuple(engines), n, seed, "start", start, rows, progress)
         mine = {"label": f"{labels.RECIPE}={recipe}", "status": "running"}
         listed = {name: len(client.containers.list(filters=mine)) for name, client in engines.items()}
-        elapsed = {name: 0.0 for name in engines}
-        for index, order in enumerate(schedule(tuple(engines), n, seed, f"remove:{n}")):
-            for position, name in enumerate(order):
-                box = made[name][index]
-                begun = time.perf_counter()
-                box.remove(force=True)
-                took = time.perf_counter() - begun
-                elapsed[name] += took
-                rows.append(
-                    {
-                        "engine": name,
-                        "n": n,
-                        "phase": "remove",
-                        "index": index,
-                        "position": position,
-                        "seconds": took,
-                        "elapsed": elapsed[name],
-                        "running": n - index - 1,
-                    }
-                )
-            if index % 10 == 9:
-                say(progress, f"startstop N={n}: {index + 1} removed on each engine")
+        _timed_phase(tuple(engines), n, seed, "remove", remove, rows, progress)
     finally:
         for boxes in made.values():
             for box in boxes:
                 containers.remove(box)
     return pd.DataFrame([{**row, "listed": listed.get(row["engine"], 0), **envs[row["engine"]]} for row in rows])
+
+
+_SCHEDULES = {"start": "startstop", "remove": "remove"}  # the phase → its schedule's key (the orders as they were)
+_DONE = {"start": "running", "remove": "removed"}
+
+
+def _timed_phase(
+    names: tuple[str, ...],
+    n: int,
+    seed: int,
+    phase: str,
+    step: Callable[[str, int], object],
+    rows: list[dict[str, Any]],
+    progress: Progress | None,
+) -> None:
+    """Time ``step(name, index)`` for each of ``n`` containers on every engine, appending one row each to ``rows``.
+
+    Args:
+        names: The engines' labels.
+        n: Containers per engine.
+        seed: Seed of the order.
+        phase: ``"start"`` or ``"remove"``.
+        step: Starts (or removes) container ``index`` on engine ``name``.
+        rows: Where the rows go (see :func:`start_stop`).
+        progress: Called with a progress line every ten containers.
+    """
+    elapsed = {name: 0.0 for name in names}
+    for index, order in enumerate(schedule(names, n, seed, f"{_SCHEDULES[phase]}:{n}")):
+        for position, name in enumerate(order):
+            begun = time.perf_counter()
+            step(name, index)
+            took = time.perf_counter() - begun
+            elapsed[name] += took
+            rows.append(
+                {
+                    "engine": name,
+                    "n": n,
+                    "phase": phase,
+                    "index": index,
+                    "position": position,
+                    "seconds": took,
+                    "elapsed": elapsed[name],
+                    "running": index + 1 if phase == "start" else n - index - 1,
+                }
+            )
+        if index % 10 == 9:
+            say(progress, f"startstop N={n}: {index + 1} {_DONE[phase]} on each engine")
 
 
 def start_stop_scale(

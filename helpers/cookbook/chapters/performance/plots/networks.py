@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import pandas as pd
 from matplotlib.axes import Axes
@@ -14,8 +14,8 @@ from cookbook.chapters.performance.plots.style import (
     Series,
     _axes,
     _bars,
-    _one_line,
     _ours,
+    _ratio_bars,
     _ref_table,
     _stack_words,
     _title,
@@ -42,24 +42,51 @@ def _protocol(row: pd.Series) -> str:
     return "UDP" if "udp" in str(row["benchmark"]) else "TCP"
 
 
+def _latency_series(
+    ctx: Context,
+    live: pd.DataFrame | None,
+    name: str,
+    baseline: str,
+    keys: Sequence[str],
+    category: Callable[[pd.Series], str],
+) -> list[Series]:
+    """Our two series of round-trip ratios over ``baseline``: this run's ``live`` and the reference run's ``name`` table.
+
+    Args:
+        ctx: The plots' context.
+        live: This run's table (None: not measured).
+        name: The reference run's table of the same benchmark.
+        baseline: The path the ratios are over.
+        keys: The columns that pair a round's rows.
+        category: A row's bar group.
+
+    Returns:
+        The series, labelled with their rounds.
+    """
+    reference = _ref_table(ctx, name)
+    return _ours(
+        ctx,
+        _latency_ratios(live, baseline, keys),
+        _latency_ratios(reference, baseline, keys),
+        category,
+        live_rounds=live,
+        reference_rounds=reference,
+    )
+
+
+def _moby_ratio(ctx: Context, config: str) -> tuple[float, float, float]:
+    """moby#7857's netperf 1-byte RR: native's transaction rate over ``config``'s, as a bare published value."""
+    native = _value(ctx.published, "netperf 1-byte RR", "no docker")
+    return (native / _value(ctx.published, "netperf 1-byte RR", config),) * 3
+
+
 def net_latency(net: pd.DataFrame | None, ctx: Context, ax: Axes | None = None) -> Axes:
     """Round trip of each path over host loopback (TCP and UDP), beside moby#7857 and IBM's netperf RR."""
     ax = _axes(ax, (10, 4))
     keys = ("benchmark", "metric", "pair")
     category = lambda row: f"{NET_SHORT.get(row['path'], row['path'])}\n{_protocol(row)}"  # noqa: E731
-    series = _ours(
-        ctx,
-        _latency_ratios(net, "host loopback", keys),
-        _latency_ratios(_ref_table(ctx, "net"), "host loopback", keys),
-        category,
-        live_rounds=net,
-        reference_rounds=_ref_table(ctx, "net"),
-    )
-    native = _value(ctx.published, "netperf 1-byte RR", "no docker")
-    moby = {
-        f"{short}\nTCP": (native / _value(ctx.published, "netperf 1-byte RR", config),) * 3
-        for short, config in MOBY_7857.items()
-    }
+    series = _latency_series(ctx, net, "net", "host loopback", keys, category)
+    moby = {f"{short}\nTCP": _moby_ratio(ctx, config) for short, config in MOBY_7857.items()}
     series.append(Series("published: moby#7857, netperf 1-byte RR (native = 1)", PUBLISHED[0], moby, True))
     ibm = {
         f"published\n{p}": (
@@ -70,15 +97,14 @@ def net_latency(net: pd.DataFrame | None, ctx: Context, ax: Axes | None = None) 
     }
     series.append(Series("published: IBM netperf RR, docker NAT / native (10 GbE)", PUBLISHED[1], ibm, True))
     categories = [f"{short}\n{p}" for p in ("TCP", "UDP") for short in ("host net", "bridge", "published")]
-    _bars(ax, categories, series)
-    _one_line(ax)
-    ax.set_ylabel("round-trip time ratio")
-    _title(
+    return _ratio_bars(
         ax,
+        categories,
+        series,
+        "round-trip time ratio",
         "Request/response round trip by path, normalised to the host's loopback (= 1)",
         "higher is slower; published ratios are native / docker transaction rates",
     )
-    return ax
 
 
 def net_bandwidth(net: pd.DataFrame | None, ctx: Context, ax: Axes | None = None) -> Axes:
@@ -121,17 +147,9 @@ def proxy_latency(proxy: pd.DataFrame | None, ctx: Context, ax: Axes | None = No
     def category(row):
         return f"{short.get(row['engine'], row['engine'])}:\n{NET_SHORT.get(row['path'], row['path'])} {_protocol(row)}"
 
-    series = _ours(
-        ctx,
-        _latency_ratios(proxy, "sandbox loopback", keys),
-        _latency_ratios(_ref_table(ctx, "proxy"), "sandbox loopback", keys),
-        category,
-        live_rounds=proxy,
-        reference_rounds=_ref_table(ctx, "proxy"),
-    )
-    native = _value(ctx.published, "netperf 1-byte RR", "no docker")
+    series = _latency_series(ctx, proxy, "proxy", "sandbox loopback", keys, category)
     moby = {
-        f"{s}:\n{path} TCP": (native / _value(ctx.published, "netperf 1-byte RR", config),) * 3
+        f"{s}:\n{path} TCP": _moby_ratio(ctx, config)
         for s in short.values()
         for path, config in (("bridge", "bridge"), ("published", "bridge+NAT"))
     }
@@ -139,16 +157,15 @@ def proxy_latency(proxy: pd.DataFrame | None, ctx: Context, ax: Axes | None = No
     categories = [
         f"{s}:\n{path} {p}" for p in ("TCP", "UDP") for s in short.values() for path in ("bridge", "published")
     ]
-    _bars(ax, categories, series)
-    _stack_words(ax)
-    _one_line(ax)
-    ax.set_ylabel("round-trip time ratio")
-    _title(
+    return _ratio_bars(
         ax,
+        categories,
+        series,
+        "round-trip time ratio",
         "Published port with and without the userland proxy: round trip normalised to the sandbox's loopback (= 1)",
         "sandbox engines: default flags (docker-proxy) and --userland-proxy=false (DNAT)",
+        stack_words=True,
     )
-    return ax
 
 
 # ---------------------------------------------------------------- start / stop

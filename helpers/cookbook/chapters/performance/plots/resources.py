@@ -14,6 +14,7 @@ from cookbook.chapters.performance.plots.style import (
     _bars,
     _one_line,
     _ours,
+    _ratio_bars,
     _ref_table,
     _title,
     _value,
@@ -54,15 +55,14 @@ def disk_ratio(disk: pd.DataFrame | None, ctx: Context, ax: Axes | None = None) 
         ibm[f"bind volume\n{metric.split('_')[0]}"] = (value,) * 3
     series.append(Series("published: IBM, docker volume / native", PUBLISHED[0], ibm, True))
     categories = [f"{side}\n{kind}" for side in ("bind volume", "container layer") for kind in ("read", "write")]
-    _bars(ax, categories, series)
-    _one_line(ax)
-    ax.set_ylabel("IOPS ratio")
-    _title(
+    return _ratio_bars(
         ax,
+        categories,
+        series,
+        "IOPS ratio",
         "Disk IOPS (fio mixed.fio): each path normalised to the host folder (= 1)",
         "randrw 70/30, 4 KiB, O_DIRECT, iodepth 32 × 8 jobs",
     )
-    return ax
 
 
 def disk_direct(disk: pd.DataFrame | None, ctx: Context, ax: Axes | None = None) -> Axes:

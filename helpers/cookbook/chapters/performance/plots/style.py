@@ -162,6 +162,38 @@ def _title(ax: Axes, title: str, note: str = "") -> None:
     ax.set_title(title + (f"\n{note}" if note else ""), fontsize=10)
 
 
+def _ratio_bars(
+    ax: Axes,
+    categories: Sequence[str],
+    series: Sequence[Series],
+    ylabel: str,
+    title: str,
+    note: str,
+    stack_words: bool = False,
+) -> Axes:
+    """A ratio chart: grouped bars (see :func:`_bars`), the dashed line at 1, the y label and the title.
+
+    Args:
+        ax: Where to draw.
+        categories: One group of bars each, in order.
+        series: The bars' series.
+        ylabel: The y axis's label.
+        title: The chart's title.
+        note: The line under the title.
+        stack_words: Put the tick labels' words one a line (see :func:`_stack_words`) before the line at 1.
+
+    Returns:
+        ``ax``.
+    """
+    _bars(ax, categories, series)
+    if stack_words:
+        _stack_words(ax)
+    _one_line(ax)
+    ax.set_ylabel(ylabel)
+    _title(ax, title, note)
+    return ax
+
+
 def _ref_table(ctx: Context, name: str) -> pd.DataFrame | None:
     table = ctx.reference.get(name)
     return table if table is not None and len(table) else None
