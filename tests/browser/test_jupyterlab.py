@@ -17,6 +17,7 @@ form). Debian's ``chromium`` is driven by Playwright (never ``playwright install
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import re
@@ -29,10 +30,11 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 import pytest
 
-from cookbook import config, runner
+from cookbook import config, engine, runner
 from cookbook.ports import free_port
 
 if TYPE_CHECKING:
@@ -216,10 +218,8 @@ def run_all_finished(page: Page, timeout_s: float) -> None:
 
 def loopback_port_open(url: str) -> bool | None:
     """Whether a link's loopback port accepts a connection (None: not a loopback link, never probed)."""
-    from urllib.parse import urlsplit
-
     parts = urlsplit(url)
-    if parts.hostname not in ("127.0.0.1", "localhost"):
+    if not engine.is_loopback(parts.hostname or ""):
         return None
     with socket.socket() as probe:
         probe.settimeout(2)
@@ -227,11 +227,15 @@ def loopback_port_open(url: str) -> bool | None:
 
 
 def unreachable_host(url: str) -> bool:
-    """An address a reader's browser cannot open: a host with no dot (a container's name) or a non-loopback IP."""
-    from urllib.parse import urlsplit
-
+    """An address a reader's browser cannot open: a non-loopback IP, or a host with no dot (a container's name)."""
     host = urlsplit(url).hostname or ""
-    return "." not in host or (bool(re.fullmatch(r"[\d.]+", host)) and not host.startswith("127."))
+    if engine.is_loopback(host):
+        return False
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return "." not in host
+    return True
 
 
 def run_up_to(page: Page, cell: Locator) -> None:
@@ -319,3 +323,10 @@ def test_run_all_as_a_reader_does(chromium: None, lab: tuple[str, str], notebook
     assert not shrunk, f"figures scaled below three quarters of their width (cell, px, shown px): {shrunk}"
     long_lines = [line for cell in code for line in "".join(cell["source"]).splitlines() if len(line) > 100]
     assert not long_lines, f"source lines over 100 columns: {long_lines}"
+
+
+def test_which_links_a_browser_can_open() -> None:
+    assert unreachable_host("http://master:2379/v2/keys") and unreachable_host("http://192.168.224.2:2379/")
+    assert not unreachable_host("http://localhost:8888/") and not unreachable_host("http://127.0.0.1:9090/graph")
+    assert not unreachable_host("https://docs.docker.com/go/buildx/")
+    assert loopback_port_open("https://docs.docker.com/") is None, "only loopback links are probed"
