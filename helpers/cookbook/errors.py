@@ -82,8 +82,6 @@ class MissingProgram(CookbookError):
     """A program the cookbook runs is not installed; the message names the package that brings it."""
 
     def __init__(self, program: str, package: str) -> None:
-        self.program = program
-        self.package = package
         super().__init__(
             f"the `{program}` program is not installed.",
             f"install the {package} package (as root on Debian/Ubuntu: apt-get install {package}), or put `{program}` on PATH.",

@@ -11,8 +11,6 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-import docker
-import docker.errors
 from docker.models.containers import Container
 
 from cookbook import labels, shell
@@ -73,15 +71,6 @@ def volume_names(container: Container) -> list[str]:
     """Names of the (anonymous or named) volumes mounted in ``container``."""
     container.reload()
     return [m["Name"] for m in container.attrs.get("Mounts") or [] if m.get("Type") == "volume"]
-
-
-def volume_exists(client: docker.DockerClient, name: str) -> bool:
-    """Whether the engine still holds the volume ``name``."""
-    try:
-        client.volumes.get(name)
-    except docker.errors.NotFound:
-        return False
-    return True
 
 
 def tree(folder: Path, depth: int = 8, limit: int = 30) -> str:

@@ -16,15 +16,11 @@ Modules: :mod:`.messages` (requests, responses, TLS files), :mod:`.client` (:cla
 
 from cookbook.lab.api.client import EngineAPI, check_call, path_of
 from cookbook.lab.api.messages import (
-    LOCAL_SOCKET,
-    METHODS,
     ApiUnreachable,
     Request,
     Response,
     TlsFiles,
     UnverifiedTls,
-    demultiplex,
-    excerpt,
     is_multiplexed,
     parse_body,
 )
@@ -33,15 +29,11 @@ from cookbook.lab.api.sdk import recording
 __all__ = [
     "ApiUnreachable",
     "EngineAPI",
-    "LOCAL_SOCKET",
-    "METHODS",
     "Request",
     "Response",
     "TlsFiles",
     "UnverifiedTls",
     "check_call",
-    "demultiplex",
-    "excerpt",
     "is_multiplexed",
     "parse_body",
     "path_of",

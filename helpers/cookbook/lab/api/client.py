@@ -215,31 +215,19 @@ class EngineAPI:
         body = parse_body(raw, answer.getheader("Content-Type", ""))
         return Response(request, answer.status, answer.reason, headers, body)
 
-    def call(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Mapping[str, Any] | None = None,
-        json_body: Any = None,
-        data: bytes | None = None,
-    ) -> Response:
-        """Prepare and send a request in one go (the arguments are those of :meth:`prepare`)."""
-        return self.send(self.prepare(method, path, params=params, json_body=json_body, data=data))
-
     def get(self, path: str, *, params: Mapping[str, Any] | None = None) -> Response:
         """``GET path``."""
-        return self.call("GET", path, params=params)
+        return self.send(self.prepare("GET", path, params=params))
 
     def post(
         self, path: str, *, params: Mapping[str, Any] | None = None, json_body: Any = None, data: bytes | None = None
     ) -> Response:
         """``POST path`` with an optional JSON body or raw ``data`` (a tar archive)."""
-        return self.call("POST", path, params=params, json_body=json_body, data=data)
+        return self.send(self.prepare("POST", path, params=params, json_body=json_body, data=data))
 
     def delete(self, path: str, *, params: Mapping[str, Any] | None = None) -> Response:
         """``DELETE path``."""
-        return self.call("DELETE", path, params=params)
+        return self.send(self.prepare("DELETE", path, params=params))
 
     def explore(self, method: str, path: str, body: str = "") -> Response:
         """Send a hand-written request (what an explorer form holds), validated first.
@@ -251,7 +239,7 @@ class EngineAPI:
         method = method.strip().upper()
         path = path.strip()
         check_call(method, path, body)
-        return self.call(method, path, json_body=json.loads(body) if body.strip() else None)
+        return self.send(self.prepare(method, path, json_body=json.loads(body) if body.strip() else None))
 
 
 def _query_value(value: Any) -> str:

@@ -9,78 +9,78 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.axes import Axes
 
-from cookbook.chapters.performance.plots.style import (
-    LIVE,
-    OURS_LINES,
-    PUBLISHED,
-    Context,
-    Series,
-    _axes,
-    _bars,
-    _ours,
-    _ref_table,
-    _stack_words,
-    _title,
-    _value,
-)
+from cookbook.chapters.performance.plots import style
+
+TITLES = {
+    "stats_cost": (
+        "One stats call: time to the answer's first byte (ms, log scale, not normalised)",
+        "the engine's collector samples once a second, then sleeps a second",
+    ),
+    "rate_ramp": (
+        "The spinning container as the monitor sees it (% of a core, not normalised)",
+        "numbers: samples in the 5 s window; the rate is low until the window is full",
+    ),
+}
+"""Each figure's title and the line under it, by the function that draws it."""
 
 
-def stats_timeseries(df: pd.DataFrame, ctx: Context, ax: Axes | None = None, column: str = "cpu_percent") -> Axes:
+def stats_timeseries(df: pd.DataFrame, ctx: style.Context, ax: Axes | None = None, column: str = "cpu_percent") -> Axes:
     """One line per load over time (``column`` of the stats stream's table); the book's frame as warm levels."""
-    ax = _axes(ax, (7.5, 3.6))
+    ax = style.axes(ax, (7.5, 3.6))
     for index, (load, rows) in enumerate(df.groupby("load", sort=False)):
         ax.plot(
-            rows["t"], rows[column], label=f"ours: {load}", marker=".", ms=3, color=OURS_LINES[index % len(OURS_LINES)]
+            rows["t"],
+            rows[column],
+            label=f"ours: {load}",
+            marker=".",
+            ms=3,
+            color=style.OURS_LINES[index % len(style.OURS_LINES)],
         )
     book = ctx.published[(ctx.published["benchmark"] == "docker stats") & (ctx.published["metric"] == column)]
     for index, (_, row) in enumerate(book.iterrows()):
         ax.axhline(
             row["value"],
             ls=":",
-            color=PUBLISHED[index % len(PUBLISHED)],
+            color=style.PUBLISHED[index % len(style.PUBLISHED)],
             lw=1.2,
             label=f"published: the book's frame, {row['configuration']}",
         )
     ax.set_xlabel("seconds")
     ax.set_ylabel(column.replace("_", " "))
     ax.legend(fontsize=9, ncol=2)
-    _title(ax, f"docker stats stream: {column.replace('_', ' ')} by load (not normalised)")
+    style.set_title(ax, f"docker stats stream: {column.replace('_', ' ')} by load (not normalised)")
     return ax
 
 
-def stats_cost(cost: pd.DataFrame | None, ctx: Context, ax: Axes | None = None) -> Axes:
+def stats_cost(cost: pd.DataFrame | None, ctx: style.Context, ax: Axes | None = None) -> Axes:
     """Milliseconds to the first byte of one stats call, by engine, call and spacing; moby#23188 beside it."""
-    ax = _axes(ax, (10, 4))
+    ax = style.axes(ax, (10, 4))
     short = {"stream=false": "sampled", "stream=false&one-shot=true": "one-shot"}
 
     def category(row):
         return f"{row['engine'].split()[0]}: {short.get(row['call'], row['call'])}\n{row['spacing']}"
 
     ms = lambda table: table.assign(ms=table["seconds"] * 1000) if table is not None else None  # noqa: E731
-    series = _ours(ctx, ms(cost), ms(_ref_table(ctx, "stats-cost")), category, "ms")
+    series = style.our_series(ctx, ms(cost), ms(style.reference_table(ctx, "stats-cost")), category, "ms")
     categories = [
         f"{where}: {kind}\n{spacing}"
         for where in ("this", "sandbox")
         for kind in ("sampled", "one-shot")
         for spacing in ("after an idle second", "back to back")
     ]
-    published = _value(ctx.published, "stats stream=false", "per container")
+    published = style.published_value(ctx.published, "stats stream=false", "per container")
     series.append(
-        Series(
+        style.Series(
             "published: moby#23188, stream=false (Docker 1.11)",
-            PUBLISHED[0],
+            style.PUBLISHED[0],
             {c: (published,) * 3 for c in categories if "sampled" in c and "back" in c},
             True,
         )
     )
-    _bars(ax, categories, series, log=True)
-    _stack_words(ax)
+    style.bars(ax, categories, series, log=True)
+    style.stack_words(ax)
     ax.set_ylabel("ms to the first byte (log)")
-    _title(
-        ax,
-        "One stats call: time to the answer's first byte (ms, log scale, not normalised)",
-        "the engine's collector samples once a second, then sleeps a second",
-    )
+    style.set_title(ax, *TITLES["stats_cost"])
     return ax
 
 
@@ -91,10 +91,15 @@ def rate_ramp(windows: pd.DataFrame, ax: Axes | None = None) -> Axes:
         windows: :func:`cookbook.chapters.performance.monitor.cpu_windows`' table (t, container, load, rate_percent, samples,
             stats_percent).
     """
-    ax = _axes(ax, (7.5, 3.6))
+    ax = style.axes(ax, (7.5, 3.6))
     busy = windows[windows["load"] == "cpu"]
     ax.plot(
-        busy["t"], busy["rate_percent"], marker="o", ms=4, color=OURS_LINES[0], label="ours: Prometheus rate(...[5s])"
+        busy["t"],
+        busy["rate_percent"],
+        marker="o",
+        ms=4,
+        color=style.OURS_LINES[0],
+        label="ours: Prometheus rate(...[5s])",
     )
     ax.plot(
         busy["t"],
@@ -102,7 +107,7 @@ def rate_ramp(windows: pd.DataFrame, ax: Axes | None = None) -> Axes:
         marker=".",
         ms=3,
         ls="--",
-        color=OURS_LINES[2],
+        color=style.OURS_LINES[2],
         label="ours: the stats API's own CPU % (what docker stats prints)",
     )
     for _, row in busy.iterrows():
@@ -118,16 +123,12 @@ def rate_ramp(windows: pd.DataFrame, ax: Axes | None = None) -> Axes:
     ax.set_ylabel("CPU, % of one core")
     ax.set_ylim(0, 130)
     ax.legend(fontsize=9, loc="lower right")
-    _title(
-        ax,
-        "The spinning container as the monitor sees it (% of a core, not normalised)",
-        "numbers: samples in the 5 s window; the rate is low until the window is full",
-    )
+    style.set_title(ax, *TITLES["rate_ramp"])
     return ax
 
 
 def monitor_panels(
-    df: pd.DataFrame, cost_percent: float, ctx: Context, axes: Sequence[Axes] | None = None
+    df: pd.DataFrame, cost_percent: float, ctx: style.Context, axes: Sequence[Axes] | None = None
 ) -> list[Axes]:
     """cAdvisor's container page from Prometheus: one panel per metric, and the monitor's own cost.
 
@@ -143,16 +144,18 @@ def monitor_panels(
         axes = list(grid.flat)[:5]
     for ax, (panel, rows) in zip(axes, df.groupby("panel", sort=False)):
         for index, (load, series) in enumerate(rows.groupby("load", sort=False)):
-            ax.plot(series["t"], series["value"], label=load, color=OURS_LINES[index % len(OURS_LINES)])
+            ax.plot(series["t"], series["value"], label=load, color=style.OURS_LINES[index % len(style.OURS_LINES)])
         ax.set_title(f"{panel} (not normalised)", fontsize=9)
         ax.set_xlabel("seconds", fontsize=9)
     axes[0].legend(fontsize=9)
-    published = _value(ctx.published, "cadvisor 29 containers", "housekeeping 1s")
+    published = style.published_value(ctx.published, "cadvisor 29 containers", "housekeeping 1s")
     series = [
-        Series("ours: exporter (1 s scrapes)", LIVE, {"monitor": (cost_percent,) * 3}),
-        Series("published: cAdvisor#2523 (1 s housekeeping)", PUBLISHED[0], {"monitor": (published,) * 3}, True),
+        style.Series("ours: exporter (1 s scrapes)", style.LIVE, {"monitor": (cost_percent,) * 3}),
+        style.Series(
+            "published: cAdvisor#2523 (1 s housekeeping)", style.PUBLISHED[0], {"monitor": (published,) * 3}, True
+        ),
     ]
-    _bars(axes[4], ["monitor"], series)
+    style.bars(axes[4], ["monitor"], series)
     axes[4].set_title("the monitor's own CPU (% of a core)", fontsize=9)
     return list(axes)
 

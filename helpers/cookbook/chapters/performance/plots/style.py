@@ -40,14 +40,16 @@ class Context:
     reference_label: str = "reference run"
 
 
-def _axes(ax: Axes | None, size: tuple[float, float] = (7.5, 3.8)) -> Axes:
+def axes(ax: Axes | None, size: tuple[float, float] = (7.5, 3.8)) -> Axes:
+    """``ax``, or the Axes of a new figure of ``size`` inches where it is None."""
     if ax is not None:
         return ax
     _, made = plt.subplots(figsize=size, layout="constrained")
     return made
 
 
-def _value(published: pd.DataFrame, benchmark: str, configuration: str, metric: str | None = None) -> float:
+def published_value(published: pd.DataFrame, benchmark: str, configuration: str, metric: str | None = None) -> float:
+    """The published figure for ``benchmark`` under ``configuration`` (and ``metric``); NaN if there is none."""
     rows = published[(published["benchmark"] == benchmark) & (published["configuration"] == configuration)]
     if metric is not None:
         rows = rows[rows["metric"] == metric]
@@ -83,7 +85,7 @@ def _rounds(df: pd.DataFrame | None) -> str:
     return f", {df['pair'].nunique()} rounds" if df is not None and "pair" in df and len(df) else ""
 
 
-def _ours(
+def our_series(
     ctx: Context,
     live: pd.DataFrame | None,
     reference: pd.DataFrame | None,
@@ -106,7 +108,7 @@ def _ours(
     return [s for s in made if s.values]
 
 
-def _bars(ax: Axes, categories: Sequence[str], series: Sequence[Series], log: bool = False) -> None:
+def bars(ax: Axes, categories: Sequence[str], series: Sequence[Series], log: bool = False) -> None:
     """Grouped bars: one group per category, one slot per series that has a value there."""
     width = 0.8 / max(1, len(series))
     for slot, one in enumerate(series):
@@ -139,12 +141,13 @@ def _bars(ax: Axes, categories: Sequence[str], series: Sequence[Series], log: bo
     ax.legend(fontsize=9, loc="best", framealpha=0.85)
 
 
-def _stack_words(ax: Axes) -> None:
+def stack_words(ax: Axes) -> None:
     """One word per line in the x tick labels, so that long neighbours at 9 pt do not overlap."""
     ax.set_xticks(ax.get_xticks(), [label.get_text().replace(" ", "\n") for label in ax.get_xticklabels()], fontsize=9)
 
 
-def _one_line(ax: Axes, y: float = 1.0, text: str = "= 1: no difference") -> None:
+def reference_line(ax: Axes, y: float = 1.0, text: str = "= 1: no difference") -> None:
+    """A dashed grey line across ``ax`` at ``y``, labelled ``text`` at its left end."""
     ax.axhline(y, color="grey", lw=0.8, ls="--")
     ax.annotate(
         text,
@@ -158,20 +161,21 @@ def _one_line(ax: Axes, y: float = 1.0, text: str = "= 1: no difference") -> Non
     )
 
 
-def _title(ax: Axes, title: str, note: str = "") -> None:
+def set_title(ax: Axes, title: str, note: str = "") -> None:
+    """The chart's title, with ``note`` on a second line."""
     ax.set_title(title + (f"\n{note}" if note else ""), fontsize=10)
 
 
-def _ratio_bars(
+def ratio_bars(
     ax: Axes,
     categories: Sequence[str],
     series: Sequence[Series],
     ylabel: str,
     title: str,
     note: str,
-    stack_words: bool = False,
+    wrap_ticks: bool = False,
 ) -> Axes:
-    """A ratio chart: grouped bars (see :func:`_bars`), the dashed line at 1, the y label and the title.
+    """A ratio chart: grouped bars (see :func:`bars`), the dashed line at 1, the y label and the title.
 
     Args:
         ax: Where to draw.
@@ -180,21 +184,21 @@ def _ratio_bars(
         ylabel: The y axis's label.
         title: The chart's title.
         note: The line under the title.
-        stack_words: Put the tick labels' words one a line (see :func:`_stack_words`) before the line at 1.
+        wrap_ticks: Put the tick labels' words one a line (see :func:`stack_words`) before the line at 1.
 
     Returns:
         ``ax``.
     """
-    _bars(ax, categories, series)
-    if stack_words:
-        _stack_words(ax)
-    _one_line(ax)
+    bars(ax, categories, series)
+    if wrap_ticks:
+        stack_words(ax)
+    reference_line(ax)
     ax.set_ylabel(ylabel)
-    _title(ax, title, note)
+    set_title(ax, title, note)
     return ax
 
 
-def _ref_table(ctx: Context, name: str) -> pd.DataFrame | None:
+def reference_table(ctx: Context, name: str) -> pd.DataFrame | None:
     table = ctx.reference.get(name)
     return table if table is not None and len(table) else None
 
