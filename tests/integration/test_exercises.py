@@ -1,5 +1,5 @@
 """Every "Your turn" exercise against the real engine: not yet on a clean engine, the specific line for a
-typical wrong answer, ✔ after the reference solution (data/solutions/), and nothing left afterwards."""
+typical wrong answer, ✔ after the reference solution (data/exercises/), and nothing left afterwards."""
 
 from __future__ import annotations
 

@@ -1,13 +1,15 @@
-"""The exercise framework without an engine: the panel's verdicts and hint, solution files, the prefix."""
+"""The exercise framework without an engine: the panel's verdicts and hint, the exercises' files, the prefix."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import docker.errors
 import pytest
 
+from cookbook import config
 from cookbook.reader import exercises
 from cookbook.reader.exercises import Context
 
@@ -36,6 +38,38 @@ def test_every_exercise_has_its_solution_and_a_wrong_answer_with_its_line() -> N
         assert solution.get("wrong_docker") or solution.get("wrong_python"), key
         assert solution["wrong_says"], key
         assert item.task and item.hint and key.startswith(("ch4-", "ch5-", "ch6-", "ch7-"))
+
+
+def test_every_checker_has_a_file_with_its_texts_and_every_file_has_a_checker() -> None:
+    files = sorted(path.stem for path in (config.project_root() / "data" / "exercises").glob("*.toml"))
+    found = exercises.everything()
+    assert files == sorted(found)
+    for key, item in found.items():
+        table = exercises.solution(key)
+        for name in exercises.TEXTS:
+            assert isinstance(table.get(name), str) and table[name].strip(), f"{key}: no {name}"
+        assert (item.recipe, item.task, item.hint) == (table["recipe"], table["task"], table["hint"]), key
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ('recipe = "networking-basics"\nhint = "--net=none"\n', "ch4-no-network.toml has no task."),
+        ('recipe = "networking-basics"\ntask = "Start it."\nhint = ""\n', "ch4-no-network.toml has no hint."),
+        (None, "there is no "),
+    ],
+)
+def test_a_missing_file_or_text_is_named(
+    text: str | None, says: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "data" / "exercises"
+    folder.mkdir(parents=True)
+    if text is not None:
+        (folder / "ch4-no-network.toml").write_text(text)
+    monkeypatch.setattr(config, "project_root", lambda: tmp_path)
+    with pytest.raises(exercises.ExerciseFileError) as raised:
+        exercises.get("ch4-no-network")
+    assert says in str(raised.value) and str(folder) in str(raised.value)
 
 
 def test_a_missing_variable_is_one_line() -> None:

@@ -9,8 +9,9 @@ the tasks unsolved and never waits for them.
 What an exercise asks the reader to make carries a name starting with :data:`PREFIX` (``cb-ex-``):
 the checker looks for those names, and :func:`clean` removes what carries them, whether it was made
 in the notebook (which labels it anyway) or in a terminal. Nothing else of the reader's is touched.
-Reference solutions live in ``data/solutions/<key>.toml`` (not shown in the notebooks); the tests
-run them.
+A checker is Python (``ch4.py`` ... ``ch7.py``, registered by :func:`exercise`); the words live in
+``data/exercises/<key>.toml``: the recipe it closes, the task and the hint the notebook shows, and a
+reference solution with a typical wrong answer, which the notebooks never show and the tests run.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import docker
 import docker.errors
 
 from cookbook import config
+from cookbook.errors import CookbookError
 
 PREFIX = "cb-ex-"
 
@@ -108,7 +110,7 @@ class Exercise:
     """One "Your turn" task.
 
     Attributes:
-        key: Its name (``ch6-top-ps-args``), also the name of its solution file.
+        key: Its name (``ch6-top-ps-args``), also the name of its file in ``data/exercises/``.
         recipe: The recipe it closes (its name in the notebook).
         task: What to do, in Markdown.
         hint: What a second miss shows.
@@ -129,24 +131,37 @@ class Exercise:
             return False, f"not yet: {exc}"
 
 
-_REGISTRY: dict[str, Exercise] = {}
+TEXTS = ("recipe", "task", "hint")
+_CHECKERS: dict[str, Checker] = {}
 
 
-def exercise(key: str, recipe: str, task: str, hint: str) -> Callable[[Checker], Checker]:
-    """Register the decorated checker as exercise ``key``."""
+class ExerciseFileError(CookbookError):
+    """An exercise's file (``data/exercises/<key>.toml``) is missing, or lacks a text the notebook shows."""
+
+
+def exercise(key: str) -> Callable[[Checker], Checker]:
+    """Register the decorated checker as exercise ``key`` (its texts are read later, from its file)."""
 
     def register(check: Checker) -> Checker:
-        _REGISTRY[key] = Exercise(key, recipe, task.strip(), hint.strip(), check)
+        _CHECKERS[key] = check
         return check
 
     return register
 
 
-def everything() -> dict[str, Exercise]:
-    """Every exercise of every chapter, by key."""
-    from cookbook.reader.exercises import ch4, ch5, ch6, ch7  # noqa: F401 - importing a chapter registers its exercises
+def _checkers() -> dict[str, Checker]:
+    from cookbook.reader.exercises import ch4, ch5, ch6, ch7  # noqa: F401 - importing a chapter registers its checkers
 
-    return dict(_REGISTRY)
+    return _CHECKERS
+
+
+def everything() -> dict[str, Exercise]:
+    """Every exercise of every chapter, by key.
+
+    Raises:
+        ExerciseFileError: An exercise's file is missing or incomplete.
+    """
+    return {key: _build(key, check) for key, check in _checkers().items()}
 
 
 def get(key: str) -> Exercise:
@@ -154,15 +169,42 @@ def get(key: str) -> Exercise:
 
     Raises:
         KeyError: There is none.
+        ExerciseFileError: Its file is missing or incomplete.
     """
-    return everything()[key]
+    return _build(key, _checkers()[key])
 
 
 def solution(key: str) -> dict[str, Any]:
-    """The reference solution (``data/solutions/<key>.toml``): its ``docker`` commands and Python lines,
-    and a typical wrong answer with what the checker says to it."""
-    path: Path = config.project_root() / "data" / "solutions" / f"{key}.toml"
-    return tomllib.loads(path.read_text())
+    """The whole file of exercise ``key``: the texts the notebook shows (``recipe``, ``task``, ``hint``),
+    the reference solution's ``docker`` commands and Python lines, and a typical wrong answer with what
+    the checker says to it.
+
+    Raises:
+        ExerciseFileError: There is no such file.
+    """
+    path = _path(key)
+    try:
+        return tomllib.loads(path.read_text())
+    except FileNotFoundError:
+        raise ExerciseFileError(f"there is no {path}.", "write its recipe, task and hint there.") from None
+
+
+def _path(key: str) -> Path:
+    """``data/exercises/<key>.toml``."""
+    return config.project_root() / "data" / "exercises" / f"{key}.toml"
+
+
+def _build(key: str, check: Checker) -> Exercise:
+    """The exercise ``key``: ``check`` and the texts of its file.
+
+    Raises:
+        ExerciseFileError: The file is missing, or one of the texts is missing or empty.
+    """
+    table = solution(key)
+    for name in TEXTS:
+        if not isinstance(table.get(name), str) or not table[name].strip():
+            raise ExerciseFileError(f"{_path(key)} has no {name}.", f'add {name} = "..." at its top.')
+    return Exercise(key, table["recipe"], table["task"], table["hint"], check)
 
 
 def clean(client: docker.DockerClient) -> list[str]:

@@ -29,12 +29,7 @@ def _on(made: Any, network: str) -> dict[str, Any]:
     return dict(settings)
 
 
-@exercise(
-    "ch4-no-network",
-    "networking-basics",
-    task="Start `cb-ex-solo`, a busybox that keeps running (`sleep 600`), with no network at all but its loopback.",
-    hint="docker run -d --name cb-ex-solo --net=none cookbook/busybox sleep 600",
-)
+@exercise("ch4-no-network")
 def no_network(context: Context) -> str:
     mode = _running(context, "cb-ex-solo").attrs["HostConfig"]["NetworkMode"]
     if mode != "none":
@@ -42,14 +37,7 @@ def no_network(context: Context) -> str:
     return "cb-ex-solo runs with only its loopback interface"
 
 
-@exercise(
-    "ch4-two-ports",
-    "publish-ports",
-    task="""Run `cb-ex-two`, a busybox `httpd` that serves on ports 80 and 8080 (as `ch4-web3` above does),
-with both ports published on 127.0.0.2 (any free host port). 127.0.0.2 is another loopback address:
-only this machine reaches it.""",
-    hint="-p 127.0.0.2::80 -p 127.0.0.2::8080, and two httpd in the container (one in the foreground).",
-)
+@exercise("ch4-two-ports")
 def two_ports(context: Context) -> str:
     ports = _running(context, "cb-ex-two").attrs["NetworkSettings"].get("Ports") or {}
     for inner in ("80/tcp", "8080/tcp"):
@@ -64,14 +52,7 @@ def two_ports(context: Context) -> str:
     return "cb-ex-two answers on two ports of 127.0.0.2"
 
 
-@exercise(
-    "ch4-read-only-volume",
-    "manage-data",
-    task="""Make a named volume `cb-ex-shared`; run `cb-ex-writer`, which mounts it read-write at `/data`
-and writes `/data/hello`, and `cb-ex-reader`, which keeps running and mounts the same volume
-read-only at `/data`.""",
-    hint="-v cb-ex-shared:/data for the writer, -v cb-ex-shared:/data:ro for the reader.",
-)
+@exercise("ch4-read-only-volume")
 def read_only_volume(context: Context) -> str:
     mounts: dict[str, dict[str, Any]] = {}
     for name in ("cb-ex-writer", "cb-ex-reader"):
@@ -90,12 +71,7 @@ def read_only_volume(context: Context) -> str:
     return "cb-ex-reader reads what cb-ex-writer wrote, through a read-only mount"
 
 
-@exercise(
-    "ch4-link-alias",
-    "link-containers",
-    task="Run `cb-ex-db` (busybox, `sleep 600`) and `cb-ex-app` (busybox, `sleep 600`) linked to it under the alias `store`.",
-    hint="docker run -d --name cb-ex-app --link cb-ex-db:store cookbook/busybox sleep 600",
-)
+@exercise("ch4-link-alias")
 def link_alias(context: Context) -> str:
     _running(context, "cb-ex-db")
     links = _running(context, "cb-ex-app").attrs["HostConfig"].get("Links") or []
@@ -107,13 +83,7 @@ def link_alias(context: Context) -> str:
     return "cb-ex-app finds cb-ex-db under the alias store"
 
 
-@exercise(
-    "ch4-network-alias",
-    "lamp-links",
-    task="""On a user-defined network `cb-ex-lamp`, run `cb-ex-db` (busybox, `sleep 600`) so that the other
-containers of that network also find it under the name `mysql`, as WordPress looks for its database.""",
-    hint="docker network create cb-ex-lamp, then docker run ... --network cb-ex-lamp --network-alias mysql ...",
-)
+@exercise("ch4-network-alias")
 def network_alias(context: Context) -> str:
     _network(context, "cb-ex-lamp")
     settings = _on(_running(context, "cb-ex-db"), "cb-ex-lamp")
@@ -122,14 +92,7 @@ def network_alias(context: Context) -> str:
     return "on cb-ex-lamp, cb-ex-db answers to the name mysql too"
 
 
-@exercise(
-    "ch4-host-subnet",
-    "multi-host",
-    task="""Give one host's /24 of Flannel's network to a bridge, as `--bip` does: create a network
-`cb-ex-flannel` with the subnet 10.0.9.0/24, and run `cb-ex-web` (busybox, `sleep 600`) on it at
-the address 10.0.9.9.""",
-    hint="docker network create --subnet 10.0.9.0/24 cb-ex-flannel; docker run ... --network cb-ex-flannel --ip 10.0.9.9 ...",
-)
+@exercise("ch4-host-subnet")
 def host_subnet(context: Context) -> str:
     subnets = [c.get("Subnet") for c in _network(context, "cb-ex-flannel").attrs["IPAM"].get("Config") or []]
     if "10.0.9.0/24" not in subnets:
@@ -142,13 +105,7 @@ def host_subnet(context: Context) -> str:
     return "cb-ex-web sits at 10.0.9.9 in its host's /24"
 
 
-@exercise(
-    "ch4-fixed-v6",
-    "ipv6",
-    task="""Create an IPv6 network `cb-ex-v6` with the subnet 2001:db8:9::/64 and run `cb-ex-six`
-(busybox, `sleep 600`) on it at the address 2001:db8:9::9.""",
-    hint="docker network create --ipv6 --subnet 2001:db8:9::/64 cb-ex-v6; docker run ... --ip6 2001:db8:9::9 ...",
-)
+@exercise("ch4-fixed-v6")
 def fixed_v6(context: Context) -> str:
     network = _network(context, "cb-ex-v6")
     if not network.attrs.get("EnableIPv6"):

@@ -20,14 +20,7 @@ def _pipeline_text(context: Context, name: str) -> str:
         raise NotYet(f"there is no variable {name} in the notebook yet.") from None
 
 
-@exercise(
-    "ch5-keyword",
-    "testing",
-    task="""Run the blueprint tests in the `ch5-py313test` image as a container `cb-ex-tests` (the app
-mounted at `/test`, as above), keeping only the tests whose names match `hello` (pytest's `-k`):
-the run must pass.""",
-    hint='docker run --name cb-ex-tests -v "$PWD/data/apps/blueprint":/test:ro ch5-py313test py.test -k hello',
-)
+@exercise("ch5-keyword")
 def keyword(context: Context) -> str:
     made = context.container("cb-ex-tests")
     state = made.attrs["State"]
@@ -41,14 +34,7 @@ def keyword(context: Context) -> str:
     return "cb-ex-tests ran only the tests matching hello, and they passed"
 
 
-@exercise(
-    "ch5-pipeline-matrix",
-    "cicd",
-    task="""Write, in the variable `my_pipeline`, a pipeline in the shape of the app's `.drone.yml` whose
-matrix has one entry only, Python 3.13 in `cookbook/ci-worker-trixie`, and which has no deploy step.
-The server's own reader (`ci.Pipeline.parse`) must accept it.""",
-    hint="Start from the app's .drone.yml: keep the 3.13 entry of matrix.include and drop the deploy step.",
-)
+@exercise("ch5-pipeline-matrix")
 def pipeline_matrix(context: Context) -> str:
     from cookbook.chapters.usecases import ci
 
@@ -64,13 +50,7 @@ def pipeline_matrix(context: Context) -> str:
     return "my_pipeline: one build in Python 3.13, no deploy"
 
 
-@exercise(
-    "ch5-broken-pipeline",
-    "cicd",
-    task="""`data/ci/drone-broken.yml` is the file the CI server refused above. Put a corrected copy of
-its text in the variable `fixed_pipeline`, changing as little as you can.""",
-    hint="Read the server's one line again: which key does it name, and what does it suggest?",
-)
+@exercise("ch5-broken-pipeline")
 def broken_pipeline(context: Context) -> str:
     from cookbook.chapters.usecases import ci
 
@@ -87,14 +67,7 @@ def broken_pipeline(context: Context) -> str:
     return f"the server accepts fixed_pipeline ({changed} line changed)"
 
 
-@exercise(
-    "ch5-round-robin",
-    "paas",
-    task="""Without a swarm: run two containers `cb-ex-app1` and `cb-ex-app2` from `cookbook/web` on a
-network `cb-ex-paas`, both answering to the name `blueprint`, so that a lookup of `blueprint` on
-that network gives both addresses (what `--endpoint-mode dnsrr` gives a service).""",
-    hint="docker network create cb-ex-paas; then each: docker run -d --name cb-ex-appN --network cb-ex-paas --network-alias blueprint cookbook/web",
-)
+@exercise("ch5-round-robin")
 def round_robin(context: Context) -> str:
     found = []
     for name in ("cb-ex-app1", "cb-ex-app2"):
@@ -107,13 +80,7 @@ def round_robin(context: Context) -> str:
     return f"blueprint resolves to {len(found)} containers on cb-ex-paas"
 
 
-@exercise(
-    "ch5-s2i-scripts",
-    "paas",
-    task="""Read, with `docker inspect`, where the builder image `cookbook/s2i-python` keeps its S2I
-scripts (its `io.openshift.s2i.scripts-url` label), and put that value in the variable `scripts_url`.""",
-    hint="docker inspect -f '{{index .Config.Labels \"io.openshift.s2i.scripts-url\"}}' cookbook/s2i-python",
-)
+@exercise("ch5-s2i-scripts")
 def s2i_scripts(context: Context) -> str:
     try:
         labels = context.client.images.get("cookbook/s2i-python").labels or {}
@@ -128,13 +95,7 @@ def s2i_scripts(context: Context) -> str:
     return f"the builder's scripts are at {wanted}"
 
 
-@exercise(
-    "ch5-saved-image",
-    "nova-docker",
-    task="""Save `cookbook/busybox` as Glance would get it, into the file `.cookbook/cb-ex-busybox.tar`
-of this checkout (`docker save -o`).""",
-    hint='docker save -o "$PWD/.cookbook/cb-ex-busybox.tar" cookbook/busybox',
-)
+@exercise("ch5-saved-image")
 def saved_image(context: Context) -> str:
     path: Path = config.settings().state_dir / "cb-ex-busybox.tar"
     if not path.is_file():

@@ -20,13 +20,7 @@ def _answer(context: Context, name: str) -> Any:
         raise NotYet(f"there is no variable {name} in the notebook yet.") from None
 
 
-@exercise(
-    "ch6-remote-container",
-    "remote-api-tcp",
-    task="""Point the `docker` CLI at the lab sandbox (`-H` with its address, or `DOCKER_HOST`) and start a
-container named `cb-ex-remote` there, from its `busybox`, that keeps running (`sleep 600`).""",
-    hint="`%%docker --on box` adds the sandbox's -H for you; or copy the address from `docker port`.",
-)
+@exercise("ch6-remote-container")
 def remote_container(context: Context) -> str:
     try:
         made = context.engine("box").containers.get("cb-ex-remote")
@@ -41,13 +35,7 @@ def remote_container(context: Context) -> str:
     return "cb-ex-remote runs in the lab sandbox, reached over its TCP API"
 
 
-@exercise(
-    "ch6-tag-over-http",
-    "api-images",
-    task="""With `engine_api`, tag the sandbox's `busybox` image as `cb-ex-tagged:v1` (the API's
-`POST /images/{name}/tag`, with `repo` and `tag` in the query).""",
-    hint="engine_api.post('/images/busybox/tag', params={'repo': 'cb-ex-tagged', 'tag': 'v1'})",
-)
+@exercise("ch6-tag-over-http")
 def tag_over_http(context: Context) -> str:
     sandbox = context.engine("box")
     try:
@@ -62,13 +50,7 @@ def tag_over_http(context: Context) -> str:
     return "cb-ex-tagged:v1 names the sandbox's busybox"
 
 
-@exercise(
-    "ch6-top-ps-args",
-    "api-containers",
-    task="""With `engine_api`, create and start a container `cb-ex-top` (busybox, `sleep 600`), then call
-`GET /containers/cb-ex-top/top` with `ps_args=aux` and keep the answer in `top_answer`.""",
-    hint="engine_api.get('/containers/cb-ex-top/top', params={'ps_args': 'aux'}): aux adds USER and %CPU.",
-)
+@exercise("ch6-top-ps-args")
 def top_ps_args(context: Context) -> str:
     context.container("cb-ex-top", on="box")
     answer = _answer(context, "top_answer")
@@ -82,13 +64,7 @@ def top_ps_args(context: Context) -> str:
     return f"top with ps_args=aux lists {' '.join(titles)} for cb-ex-top"
 
 
-@exercise(
-    "ch6-sdk-memory",
-    "api-sdk",
-    task="""With the SDK's low-level `client`, create (no need to start) a container `cb-ex-sdk` from
-`busybox` whose memory is limited to 64 MiB. Host settings go into `host_config`.""",
-    hint="client.create_container('busybox', 'true', name='cb-ex-sdk', host_config=client.create_host_config(mem_limit='64m'))",
-)
+@exercise("ch6-sdk-memory")
 def sdk_memory(context: Context) -> str:
     made = context.container("cb-ex-sdk", on="box")
     memory = made.attrs["HostConfig"].get("Memory") or 0
@@ -98,14 +74,7 @@ def sdk_memory(context: Context) -> str:
     return "cb-ex-sdk was created with a 64 MiB memory limit"
 
 
-@exercise(
-    "ch6-tls-second-client",
-    "api-tls",
-    task="""Make a second client certificate, named `reader2`, signed by our authority `ca`
-(`tls.client(ca, folder / "reader2", common_name="reader2")`), then keep in `tls_answer` what
-`GET /version` on the TLS sandbox (`box_tls.url`) answers to a client presenting it.""",
-    hint="api.EngineAPI(box_tls.url, tls=api.TlsFiles.folder(folder / 'reader2')).get('/version')",
-)
+@exercise("ch6-tls-second-client")
 def tls_second_client(context: Context) -> str:
     answer = _answer(context, "tls_answer")
     if not getattr(answer, "ok", False):

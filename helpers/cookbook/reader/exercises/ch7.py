@@ -18,13 +18,7 @@ def cpu_percent(container: Any, seconds: float = 2.0) -> float:
     return 100.0 * (last - first) / 1e9 / (time.monotonic() - began)
 
 
-@exercise(
-    "ch7-half-cpu",
-    "ch7-cgroups",
-    task="""Cap a container `cb-ex-half` at half a CPU (`--cpus`) while it runs a busy loop
-(`cookbook/bench`, `sh -c 'while :; do :; done'`), and watch it with `docker stats --no-stream`.""",
-    hint="docker run -d --name cb-ex-half --cpus 0.5 cookbook/bench sh -c 'while :; do :; done'",
-)
+@exercise("ch7-half-cpu")
 def half_cpu(context: Context) -> str:
     made = context.running("cb-ex-half")
     nano = made.attrs["HostConfig"].get("NanoCpus") or 0
@@ -38,12 +32,7 @@ def half_cpu(context: Context) -> str:
     return f"cb-ex-half is held to half a CPU: it used {used:.0f} % of one over 2 s"
 
 
-@exercise(
-    "ch7-pinned",
-    "ch7-cpu",
-    task="Run `cb-ex-pinned` (`cookbook/bench`, `sleep 600`) allowed to run on CPU 0 only; `nproc` inside must say 1.",
-    hint="--cpuset-cpus 0",
-)
+@exercise("ch7-pinned")
 def pinned(context: Context) -> str:
     made = context.running("cb-ex-pinned")
     cpus = made.attrs["HostConfig"].get("CpusetCpus") or ""
@@ -53,14 +42,7 @@ def pinned(context: Context) -> str:
     return f"cb-ex-pinned runs on CPU 0 only (nproc says {seen})"
 
 
-@exercise(
-    "ch7-tmpfs",
-    "ch7-disk",
-    task="""Run `cb-ex-scratch` (busybox, `sleep 600`) whose `/scratch` is a 64 MB file system in memory
-(a tmpfs): what is written there never reaches a disk, which is also how to keep a benchmark's
-scratch files off it.""",
-    hint="--tmpfs /scratch:size=64m",
-)
+@exercise("ch7-tmpfs")
 def tmpfs(context: Context) -> str:
     made = context.running("cb-ex-scratch")
     options = (made.attrs["HostConfig"].get("Tmpfs") or {}).get("/scratch")
@@ -71,12 +53,7 @@ def tmpfs(context: Context) -> str:
     return "cb-ex-scratch writes /scratch into 64 MB of memory"
 
 
-@exercise(
-    "ch7-udp-port",
-    "ch7-net",
-    task="Run `cb-ex-udp` (busybox, `sleep 600`) with its UDP port 5353 published on 127.0.0.1 (any host port).",
-    hint="-p 127.0.0.1::5353/udp",
-)
+@exercise("ch7-udp-port")
 def udp_port(context: Context) -> str:
     ports = context.running("cb-ex-udp").attrs["NetworkSettings"].get("Ports") or {}
     tcp = "5353/tcp" in ports
@@ -85,13 +62,7 @@ def udp_port(context: Context) -> str:
     return f"cb-ex-udp's 5353/udp is on 127.0.0.1:{port}"
 
 
-@exercise(
-    "ch7-memory-stats",
-    "ch7-stats",
-    task="""Run `cb-ex-small` (busybox, `sleep 600`) limited to 32 MB of memory, and keep in the variable
-`small_limit` the limit `docker stats --no-stream` shows for it (its MEM USAGE / LIMIT column).""",
-    hint="-m 32m; then docker stats --no-stream --format '{{.MemUsage}}' cb-ex-small",
-)
+@exercise("ch7-memory-stats")
 def memory_stats(context: Context) -> str:
     made = context.running("cb-ex-small")
     memory = made.attrs["HostConfig"].get("Memory") or 0
@@ -104,13 +75,7 @@ def memory_stats(context: Context) -> str:
     return "docker stats shows cb-ex-small's limit, 32MiB, as its cgroup sets it"
 
 
-@exercise(
-    "ch7-prometheus",
-    "ch7-monitor",
-    task="""Start Prometheus (`cookbook/prometheus`) as `cb-ex-prom` with its port 9090 published on
-127.0.0.1 (any host port): its page `/-/ready` must answer.""",
-    hint="docker run -d --name cb-ex-prom -p 127.0.0.1::9090 cookbook/prometheus",
-)
+@exercise("ch7-prometheus")
 def prometheus(context: Context) -> str:
     ports = context.running("cb-ex-prom").attrs["NetworkSettings"].get("Ports") or {}
     bindings = ports.get("9090/tcp") or []
