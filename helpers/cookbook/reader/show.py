@@ -1,6 +1,7 @@
 """Render facts and tables for a reader (commands and their output come from :mod:`cookbook.shell`).
 
-Outputs are plain text (stdout) so that notebooks diff well and nbval can compare them.
+Facts are printed as plain text (stdout) so that notebooks diff well and nbval can compare them;
+a :class:`Table` is the cell's result, shown as HTML in JupyterLab and as aligned text elsewhere.
 """
 
 from __future__ import annotations
