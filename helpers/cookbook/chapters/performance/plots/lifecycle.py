@@ -134,4 +134,5 @@ def run_latency(df: pd.DataFrame, ctx: style.Context, ax: Axes | None = None) ->
     style.bars(ax, ["--net=bridge", "--net=host"], series)
     ax.set_ylabel("seconds per docker run")
     style.set_title(ax, *TITLES["run_latency"])
+    style.legend(ax)
     return ax

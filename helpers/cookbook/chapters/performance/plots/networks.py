@@ -129,9 +129,9 @@ def net_bandwidth(net: pd.DataFrame | None, ctx: style.Context, ax: Axes | None 
         label=f"published: IBM nuttcp, {link:g} Gbit/s on every path = their 10 GbE link's limit "
         "(a ceiling there, not comparable)",
     )
-    ax.legend(fontsize=9, loc="upper right", framealpha=0.85)
     ax.set_ylabel("Gbit/s")
     style.set_title(ax, *TITLES["net_bandwidth"])
+    style.legend(ax)
     return ax
 
 

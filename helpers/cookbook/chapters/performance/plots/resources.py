@@ -39,6 +39,7 @@ def cpu_ratio(cpu: pd.DataFrame | None, ctx: style.Context, ax: Axes | None = No
     style.reference_line(ax)
     ax.set_ylabel("throughput ratio")
     style.set_title(ax, *TITLES["cpu_ratio"])
+    style.legend(ax)
     return ax
 
 
@@ -80,6 +81,7 @@ def disk_direct(disk: pd.DataFrame | None, ctx: style.Context, ax: Axes | None =
     ax.set_ylim(0, 1.3)
     ax.set_ylabel("device operations per fio I/O")
     style.set_title(ax, *TITLES["disk_direct"])
+    style.legend(ax)
     return ax
 
 

@@ -81,6 +81,7 @@ def stats_cost(cost: pd.DataFrame | None, ctx: style.Context, ax: Axes | None = 
     style.stack_words(ax)
     ax.set_ylabel("ms to the first byte (log)")
     style.set_title(ax, *TITLES["stats_cost"])
+    style.legend(ax)
     return ax
 
 
@@ -157,6 +158,7 @@ def monitor_panels(
     ]
     style.bars(axes[4], ["monitor"], series)
     axes[4].set_title("the monitor's own CPU (% of a core)", fontsize=9)
+    style.legend(axes[4])
     return list(axes)
 
 

@@ -109,7 +109,7 @@ def our_series(
 
 
 def bars(ax: Axes, categories: Sequence[str], series: Sequence[Series], log: bool = False) -> None:
-    """Grouped bars: one group per category, one slot per series that has a value there."""
+    """Grouped bars: one group per category, one slot per series that has a value there (:func:`legend` names them)."""
     width = 0.8 / max(1, len(series))
     for slot, one in enumerate(series):
         xs, ys, low, high = [], [], [], []
@@ -138,7 +138,6 @@ def bars(ax: Axes, categories: Sequence[str], series: Sequence[Series], log: boo
     ax.set_xticks(range(len(categories)), categories, fontsize=9)
     if log:
         ax.set_yscale("log")
-    ax.legend(fontsize=9, loc="best", framealpha=0.85)
 
 
 def stack_words(ax: Axes) -> None:
@@ -147,18 +146,40 @@ def stack_words(ax: Axes) -> None:
 
 
 def reference_line(ax: Axes, y: float = 1.0, text: str = "= 1: no difference") -> None:
-    """A dashed grey line across ``ax`` at ``y``, labelled ``text`` at its left end."""
-    ax.axhline(y, color="grey", lw=0.8, ls="--")
-    ax.annotate(
-        text,
-        (ax.get_xlim()[0], y),
-        ha="left",
-        va="bottom",
-        fontsize=9,
-        color="grey",
-        xytext=(3, 1),
-        textcoords="offset points",
-    )
+    """A dashed grey line across ``ax`` at ``y``, named ``text`` in the legend."""
+    ax.axhline(y, color="grey", lw=0.8, ls="--", label=text)
+
+
+def legend(ax: Axes, pad: float = 0.04) -> None:
+    """The legend at the top of ``ax``, with the y axis raised until no bar, whisker or point is under it.
+
+    Two columns where they fit the axes' width, else one. Call it last: it reads the drawn layout.
+
+    Args:
+        ax: A chart whose bars, lines and y limits are final.
+        pad: Room left between the highest mark and the legend, as a fraction of the axes' height.
+    """
+    figure = ax.get_figure(root=True)
+    if figure is None:
+        return
+    handles, _ = ax.get_legend_handles_labels()
+    made = ax.legend(fontsize=9, loc="upper center", ncol=2 if len(handles) > 3 else 1, framealpha=0.85)
+    figure.draw_without_rendering()
+    if made.get_window_extent().width > ax.get_window_extent().width:
+        made = ax.legend(fontsize=9, loc="upper center", framealpha=0.85)
+        figure.draw_without_rendering()
+    box, frame = made.get_window_extent(), ax.get_window_extent()
+    under = (box.y0 - frame.y0) / frame.height - pad  # the part of the axes' height below the legend
+    bottom, top = ax.get_ylim()
+    if under <= 0:
+        return  # a legend taller than the axes: raising the axis cannot help
+    if ax.get_yscale() == "log":
+        low, peak = np.log10([bottom, ax.dataLim.y1])
+        needed = 10 ** (low + (peak - low) / under)
+    else:
+        needed = bottom + (ax.dataLim.y1 - bottom) / under
+    if needed > top:
+        ax.set_ylim(bottom, needed)
 
 
 def set_title(ax: Axes, title: str, note: str = "") -> None:
@@ -175,7 +196,7 @@ def ratio_bars(
     note: str,
     wrap_ticks: bool = False,
 ) -> Axes:
-    """A ratio chart: grouped bars (see :func:`bars`), the dashed line at 1, the y label and the title.
+    """A ratio chart: grouped bars (see :func:`bars`), the dashed line at 1, the y label, the title and the legend.
 
     Args:
         ax: Where to draw.
@@ -195,6 +216,7 @@ def ratio_bars(
     reference_line(ax)
     ax.set_ylabel(ylabel)
     set_title(ax, title, note)
+    legend(ax)
     return ax
 
 
