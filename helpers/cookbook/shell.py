@@ -53,6 +53,7 @@ from cookbook.dockercli import (
     quiet_env,
 )
 from cookbook.errors import BadParameter, CommandFailed, CookbookError
+from cookbook.wrapping import wrap_command
 
 HEAD_LINES = 30
 TAIL_LINES = 5
@@ -175,7 +176,7 @@ def _run(line: str, argv: Sequence[str], env: Mapping[str, str], target: _Target
          lines: tuple[int, int], timeout: float) -> Result:  # fmt: skip
     """Print ``$ line``, run the CLI with ``argv`` (labels included), echo its output."""
     if show:
-        print(f"$ {line}", flush=True)
+        print(f"$ {wrap_command(line)}", flush=True)
     status, out, err = execute(argv, env, Echo(lines[0], lines[1], show), timeout)
     if show and status != 0:
         print(f"[exit status {status}]", flush=True)

@@ -109,7 +109,7 @@ def test_a_sandbox_target_adds_and_shows_its_flags(
             return image
 
     shell.docker("docker info", on=Box())
-    shown = capsys.readouterr().out.splitlines()[0]
+    shown = capsys.readouterr().out.replace(" \\\n    ", " ").splitlines()[0]  # continuation lines joined
     flags = [
         "-H",
         "tcp://127.0.0.1:32000",

@@ -33,6 +33,7 @@ from pathlib import Path
 
 from cookbook import config
 from cookbook.errors import BadParameter, CookbookError
+from cookbook.wrapping import wrap_command
 
 KEY_BITS = 2048
 KEY_MODE = 0o600
@@ -147,7 +148,7 @@ def _run(args: Sequence[str], cwd: Path, *, quiet: bool = False) -> subprocess.C
     shown = None if quiet else _SHOWING.get()
     if shown is not None:
         _announce(shown, cwd)
-        print(f"$ {shlex.join(['openssl', *args])}", flush=True)
+        print(f"$ {wrap_command(shlex.join(['openssl', *args]))}", flush=True)
     done = subprocess.run(["openssl", *args], cwd=cwd, capture_output=True, text=True)
     if shown is not None:
         for line in (done.stdout + done.stderr).splitlines():

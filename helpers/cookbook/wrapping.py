@@ -1,0 +1,70 @@
+"""How a long command is shown: broken before its options, with the shell's ``\\`` continuations.
+
+A form fills a one-line template, and a recipe builds some commands from values (an etcd key, a
+certificate path), so the line the executor prints can be 300 columns long; a notebook's output
+area then breaks it wherever the width ends, in the middle of a path. :func:`wrap_command`
+breaks it where a person would: before an option, never inside a quoted word, with ``\\`` at
+each line's end, so that the text still pastes into a shell as the same command.
+"""
+
+from __future__ import annotations
+
+WIDTH = 100
+"""Columns a shown command may take, the ``$ `` prompt and the trailing `` \\`` included."""
+
+INDENT = "    "
+
+
+def words(line: str) -> list[str] | None:
+    """``line`` split at the spaces a shell splits at, each word as written (quotes kept); None if a quote is left open."""
+    found: list[str] = []
+    current = ""
+    quote = ""
+    escaped = False
+    for char in line:
+        if escaped:
+            current, escaped = current + char, False
+        elif char == "\\" and quote != "'":
+            current, escaped = current + char, True
+        elif quote:
+            current += char
+            quote = "" if char == quote else quote
+        elif char in "'\"":
+            current, quote = current + char, char
+        elif char.isspace():
+            if current:
+                found.append(current)
+            current = ""
+        else:
+            current += char
+    if quote or escaped:
+        return None
+    return [*found, current] if current else found
+
+
+def wrap_command(line: str, width: int = WIDTH) -> str:
+    """``line`` as it is when it fits in ``width`` columns after ``$ `` (or already spans lines), else broken
+    before options with `` \\`` continuations and indented follow-on lines.
+
+    An option stays with the words that follow it up to the next option (``-p 127.0.0.1::80``,
+    ``--entrypoint curl cookbook/etcd``); a group longer than a line gets a line of its own.
+    """
+    if "\n" in line or len(line) + 2 <= width:
+        return line
+    split = words(line)
+    if split is None:
+        return line
+    groups: list[str] = []
+    for word in split:
+        if groups and not (word.startswith("-") and len(word) > 1):
+            groups[-1] += f" {word}"
+        else:
+            groups.append(word)
+    rows = [groups[0]]
+    for group in groups[1:]:
+        room = width - 2 - (2 if len(rows) == 1 else len(INDENT) + 2)  # the prompt or indent, and " \"
+        if len(rows[-1]) + 1 + len(group) <= room:
+            rows[-1] += f" {group}"
+        else:
+            rows.append(group)
+    return " \\\n".join([rows[0], *(INDENT + row for row in rows[1:])])
