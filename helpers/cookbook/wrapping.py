@@ -1,9 +1,9 @@
-"""How a long command is shown: broken before its options, with the shell's ``\\`` continuations.
+"""How a long command is shown: broken between its words, with the shell's ``\\`` continuations.
 
 A form fills a one-line template, and a recipe builds some commands from values (an etcd key, a
 certificate path), so the line the executor prints can be 300 columns long; a notebook's output
 area then breaks it wherever the width ends, in the middle of a path. :func:`wrap_command`
-breaks it where a person would: before an option, never inside a quoted word, with ``\\`` at
+breaks it between words, an option kept with its value and never inside a quoted word, with ``\\`` at
 each line's end, so that the text still pastes into a shell as the same command.
 """
 
@@ -46,8 +46,8 @@ def wrap_command(line: str, width: int = WIDTH) -> str:
     """``line`` as it is when it fits in ``width`` columns after ``$ `` (or already spans lines), else broken
     before options with `` \\`` continuations and indented follow-on lines.
 
-    An option stays with the words that follow it up to the next option (``-p 127.0.0.1::80``,
-    ``--entrypoint curl cookbook/etcd``); a group longer than a line gets a line of its own.
+    An option stays with the word after it (``-p 127.0.0.1::80``, ``-o FILE``); a word or pair
+    longer than a line gets a line of its own.
     """
     if "\n" in line or len(line) + 2 <= width:
         return line
@@ -56,8 +56,9 @@ def wrap_command(line: str, width: int = WIDTH) -> str:
         return line
     groups: list[str] = []
     for word in split:
-        if groups and not (word.startswith("-") and len(word) > 1):
-            groups[-1] += f" {word}"
+        last = groups[-1].split(" ")[-1] if groups else ""
+        if _takes_value(last) and " " not in groups[-1] and not word.startswith("-"):
+            groups[-1] += f" {word}"  # an option and its value stay on one line
         else:
             groups.append(word)
     rows = [groups[0]]
@@ -68,3 +69,8 @@ def wrap_command(line: str, width: int = WIDTH) -> str:
         else:
             rows.append(group)
     return " \\\n".join([rows[0], *(INDENT + row for row in rows[1:])])
+
+
+def _takes_value(word: str) -> bool:
+    """Whether ``word`` is an option that may take the next word as its value (``-p``, ``--name``, not ``--rm=x``)."""
+    return word.startswith("-") and len(word) > 1 and "=" not in word

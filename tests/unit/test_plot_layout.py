@@ -10,8 +10,10 @@ from collections.abc import Iterator
 
 import matplotlib
 import numpy as np
+import pandas as pd
 import pytest
 from matplotlib.axes import Axes
+from matplotlib.legend import Legend
 from matplotlib.lines import Line2D
 from matplotlib.transforms import Bbox
 
@@ -63,3 +65,22 @@ def test_no_legend_or_label_covers_a_mark(name: str, reference: bench.Run) -> No
         boxes += [(f"the label {text.get_text()!r}", text.get_window_extent()) for text in ax.texts]
         found += [f"{what} covers {mark}" for what, box in boxes for mark, area in marks(ax) if covers(box, area)]
     assert not found, f"{name}: " + "; ".join(sorted(set(found)))
+
+
+def test_the_monitor_panels_keep_their_legends_in_the_sixth_slot() -> None:
+    loads = ("cpu", "disk", "idle", "memory", "network")
+    panels = ("CPU (% of a core)", "memory (MiB)", "network received (KiB/s)", "block writes (KiB/s)")
+    rows = [
+        {"t": t, "container": load, "panel": panel, "value": 50.0, "load": load}
+        for panel in panels
+        for load in loads
+        for t in range(10, 24)
+    ]
+    ctx = plots.Context(bench.published(), {}, "this run", "")
+    axes = plots.monitor_panels(pd.DataFrame(rows), 0.5, ctx)
+    assert len(axes) == 5 and all(ax.get_legend() is None for ax in axes)
+    figure = axes[0].get_figure(root=True)
+    assert figure is not None
+    key = [ax for ax in figure.axes if ax not in axes]
+    legends = [text.get_text() for ax in key for legend in ax.findobj(Legend) for text in legend.get_texts()]
+    assert set(loads) <= set(legends) and any(text.startswith("published: cAdvisor") for text in legends)

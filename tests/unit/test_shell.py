@@ -203,7 +203,8 @@ def test_our_folders_are_copied_in_when_the_engine_cannot_see_them(
     monkeypatch.setattr(hostfiles, "engine_sees", lambda client: False)
     source = config.project_root() / "data" / "fio"
     result = shell.docker(f"docker run --rm -v {source}:/fio:ro -v /sys:/sys cookbook/bench ls /fio")
-    shown = [line[2:] for line in capsys.readouterr().out.splitlines() if line.startswith("$ ")]
+    out = capsys.readouterr().out.replace(" \\\n    ", " ")  # continuation lines joined
+    shown = [line[2:] for line in out.splitlines() if line.startswith("$ ")]
     ident = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
     assert shown == [
         "docker create --rm -v /sys:/sys cookbook/bench ls /fio",

@@ -1,4 +1,4 @@
-"""A long command is shown broken before its options, and still pastes into a shell as the same command."""
+"""A long command is shown broken between its words (an option kept with its value), and still pastes into a shell as the same command."""
 
 from __future__ import annotations
 
@@ -21,11 +21,11 @@ LONG = [
 
 
 @pytest.mark.parametrize("line", LONG)
-def test_a_long_command_is_broken_before_options_and_means_the_same(line: str) -> None:
+def test_a_long_command_is_broken_between_words_and_means_the_same(line: str) -> None:
     shown = wrap_command(line)
     rows = shown.split("\n")
     assert len(rows) > 1
-    assert all(row.endswith(" \\") for row in rows[:-1]) and all(row.startswith("    -") for row in rows[1:])
+    assert all(row.endswith(" \\") for row in rows[:-1]) and all(row.startswith("    ") for row in rows[1:])
     assert shlex.split(shown.replace("\\\n", "")) == shlex.split(line), "pasted into a shell, it is the same command"
     assert all(len(row) + 2 <= WIDTH or len(words(row) or []) <= 3 for row in rows), shown
 
@@ -43,3 +43,8 @@ def test_a_quoted_word_is_never_split() -> None:
     assert "'echo one two three;" in wrap_command(line).split("\n")[-1]
     assert words("a 'b c' \"d 'e\" f\\ g") == ["a", "'b c'", '"d \'e"', "f\\ g"]
     assert words("an 'open quote") is None
+
+
+def test_an_option_keeps_its_value_on_its_line() -> None:
+    shown = wrap_command("docker build -t cookbook/ch5-s2i-blueprint $PWD/.cookbook/scratch/" + "x" * 70)
+    assert shown.split("\n")[0] == "docker build -t cookbook/ch5-s2i-blueprint \\"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 import matplotlib.pyplot as plt
 import pandas as pd
@@ -128,27 +128,27 @@ def rate_ramp(windows: pd.DataFrame, ax: Axes | None = None) -> Axes:
     return ax
 
 
-def monitor_panels(
-    df: pd.DataFrame, cost_percent: float, ctx: style.Context, axes: Sequence[Axes] | None = None
-) -> list[Axes]:
-    """cAdvisor's container page from Prometheus: one panel per metric, and the monitor's own cost.
+def monitor_panels(df: pd.DataFrame, cost_percent: float, ctx: style.Context) -> list[Axes]:
+    """cAdvisor's container page from Prometheus: one panel per metric, the monitor's own cost, and a key.
+
+    The sixth slot of the 2 × 3 grid holds the legends (the loads' lines, the monitor's bars), so
+    that none covers a small panel.
 
     Args:
         df: :func:`cookbook.chapters.performance.monitor.collect`'s table (t, container, panel, value), with a ``load`` column.
         cost_percent: The exporter's CPU use in % of a core.
         ctx: Published figures (cAdvisor's own CPU cost, google/cadvisor#2523).
-        axes: Five Axes to draw on (default: a new figure).
+
+    Returns:
+        The five panels' Axes.
     """
-    if axes is None:
-        _, grid = plt.subplots(2, 3, figsize=(10, 6.2), layout="constrained")  # fits the notebook's width
-        grid[1, 2].set_visible(False)
-        axes = list(grid.flat)[:5]
+    _, grid = plt.subplots(2, 3, figsize=(10, 6.2), layout="constrained")  # fits the notebook's width
+    axes, key = list(grid.flat)[:5], grid[1, 2]
     for ax, (panel, rows) in zip(axes, df.groupby("panel", sort=False)):
         for index, (load, series) in enumerate(rows.groupby("load", sort=False)):
             ax.plot(series["t"], series["value"], label=load, color=style.OURS_LINES[index % len(style.OURS_LINES)])
         ax.set_title(f"{panel} (not normalised)", fontsize=9)
         ax.set_xlabel("seconds", fontsize=9)
-    axes[0].legend(fontsize=9)
     published = style.published_value(ctx.published, "cadvisor 29 containers", "housekeeping 1s")
     series = [
         style.Series("ours: exporter (1 s scrapes)", style.LIVE, {"monitor": (cost_percent,) * 3}),
@@ -158,8 +158,11 @@ def monitor_panels(
     ]
     style.bars(axes[4], ["monitor"], series)
     axes[4].set_title("the monitor's own CPU (% of a core)", fontsize=9)
-    style.legend(axes[4])
-    return list(axes)
+    key.axis("off")
+    loads = key.legend(*axes[0].get_legend_handles_labels(), title="load", loc="upper left", fontsize=9)
+    key.add_artist(loads)
+    key.legend(*axes[4].get_legend_handles_labels(), title="the monitor's own CPU", loc="lower left", fontsize=9)
+    return axes
 
 
 def live(
