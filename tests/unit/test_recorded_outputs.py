@@ -48,6 +48,15 @@ def test_the_same_outputs_split_otherwise_and_a_new_port_match(pair) -> None:
     assert differences(pair) == []
 
 
+def test_a_wrapped_command_that_breaks_at_another_word_matches(pair) -> None:
+    pair[0].cells[2].outputs = [stream("$ docker run -d \\\n    -v /a/session-1:/data web sleep 1\n")]
+    pair[1].cells[3].outputs = [stream("$ docker run -d -v /a/session-12345:/data \\\n    web sleep 1\n")]
+    found = differences(pair)
+    assert len(found) == 1 and "session-1:" in found[0], "the paths differ, the break points do not count"
+    pair[1].cells[3].outputs = [stream("$ docker run -d -v /a/session-1:/data \\\n    web sleep 1\n")]
+    assert differences(pair) == []
+
+
 def test_a_changed_line_is_a_difference_that_names_the_cell_and_shows_a_diff(pair) -> None:
     pair[1].cells[3].outputs[1] = stream("✘ it does not answer\n")
     (found,) = differences(pair)
