@@ -44,7 +44,7 @@ def words(line: str) -> list[str] | None:
 
 def wrap_command(line: str, width: int = WIDTH) -> str:
     """``line`` as it is when it fits in ``width`` columns after ``$ `` (or already spans lines), else broken
-    before options with `` \\`` continuations and indented follow-on lines.
+    between words with `` \\`` continuations and indented follow-on lines.
 
     An option stays with the word after it (``-p 127.0.0.1::80``, ``-o FILE``); a word or pair
     longer than a line gets a line of its own.
@@ -56,14 +56,13 @@ def wrap_command(line: str, width: int = WIDTH) -> str:
         return line
     groups: list[str] = []
     for word in split:
-        last = groups[-1].split(" ")[-1] if groups else ""
-        if _takes_value(last) and " " not in groups[-1] and not word.startswith("-"):
+        if groups and _takes_value(groups[-1]) and not word.startswith("-"):
             groups[-1] += f" {word}"  # an option and its value stay on one line
         else:
             groups.append(word)
     rows = [groups[0]]
     for group in groups[1:]:
-        room = width - 2 - (2 if len(rows) == 1 else len(INDENT) + 2)  # the prompt or indent, and " \"
+        room = width - len(" \\") - (len("$ ") if len(rows) == 1 else len(INDENT))
         if len(rows[-1]) + 1 + len(group) <= room:
             rows[-1] += f" {group}"
         else:
@@ -72,5 +71,5 @@ def wrap_command(line: str, width: int = WIDTH) -> str:
 
 
 def _takes_value(word: str) -> bool:
-    """Whether ``word`` is an option that may take the next word as its value (``-p``, ``--name``, not ``--rm=x``)."""
-    return word.startswith("-") and len(word) > 1 and "=" not in word
+    """Whether ``word`` is a lone option that may take the next word as its value (``-p``, not ``--rm=x`` or ``-p X``)."""
+    return word.startswith("-") and len(word) > 1 and "=" not in word and " " not in word
